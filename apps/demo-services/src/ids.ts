@@ -1,0 +1,6 @@
+/** Product and customer ids, as the contract (section 2) allows them. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidId(value: unknown): value is string {
+  return typeof value === "string" && ID_PATTERN.test(value);
+}

@@ -1,0 +1,52 @@
+import type { RequestListener } from "node:http";
+import type { Fault } from "../faults/fault-schema.js";
+import { FaultState } from "../faults/fault-state.js";
+import type { ServiceName } from "../service-names.js";
+import { ManagedServer } from "./managed-server.js";
+
+/** What a service's app needs to know about its own faults. */
+export interface FaultControl {
+  readonly faults: FaultState;
+  /** Applies a fault (or clears it with null); resolves once e.g. `refuse` took effect. */
+  readonly setFault: (fault: Fault | null) => Promise<void>;
+}
+
+export interface ServiceInstanceOptions {
+  readonly name: ServiceName;
+  readonly host: string;
+  /** 0 for an ephemeral port. */
+  readonly port: number;
+  readonly createApp: (control: FaultControl) => RequestListener;
+}
+
+/**
+ * One running service: its server and its current fault. Fault changes are
+ * queued so that a quick refuse → clear → refuse never races the socket.
+ */
+export class ServiceInstance {
+  readonly name: ServiceName;
+  readonly faults = new FaultState();
+  readonly server: ManagedServer;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor({ name, host, port, createApp }: ServiceInstanceOptions) {
+    this.name = name;
+    const app = createApp({ faults: this.faults, setFault: (fault) => this.setFault(fault) });
+    this.server = new ManagedServer(app, host, port);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  setFault(fault: Fault | null): Promise<void> {
+    const run = async () => {
+      this.faults.set(fault);
+      if (fault?.mode === "refuse") this.server.refuse();
+      else await this.server.resume();
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+}

@@ -1,0 +1,43 @@
+import { ConfigError } from "./config/config-error.js";
+import { type Env, parseConfig } from "./config/parse-config.js";
+import type { ServiceName } from "./service-names.js";
+import { type DemoServices, startDemoServices } from "./start-demo-services.js";
+
+/** The one line main.ts prints once every server listens; tests parse it to find the URLs. */
+export interface ReadyLine {
+  readonly msg: "demo-services ready";
+  readonly control: string;
+  readonly services: Readonly<Partial<Record<ServiceName, string>>>;
+}
+
+export function readyLine(demo: DemoServices): ReadyLine {
+  return { msg: "demo-services ready", control: demo.controlUrl, services: demo.urls };
+}
+
+export interface Output {
+  write(line: string): unknown;
+}
+
+/**
+ * What main.ts does before it waits for a signal: parse the env, start, and
+ * print either the ready line (stdout) or one error line (stderr). Returns
+ * undefined on failure; the caller exits 1.
+ */
+export async function startFromEnv(
+  env: Env,
+  io: { readonly stdout: Output; readonly stderr: Output },
+): Promise<DemoServices | undefined> {
+  let demo: DemoServices;
+  try {
+    demo = await startDemoServices(parseConfig(env));
+  } catch (error) {
+    const message =
+      error instanceof ConfigError
+        ? error.message
+        : `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+    io.stderr.write(`demo-services: ${message}\n`);
+    return undefined;
+  }
+  io.stdout.write(`${JSON.stringify(readyLine(demo))}\n`);
+  return demo;
+}

@@ -1,0 +1,76 @@
+import { request } from "node:http";
+
+export interface JsonAnswer<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+/** fetch + JSON body (null for an empty body). */
+export async function fetchJson<T = unknown>(url: string, init?: RequestInit): Promise<JsonAnswer<T>> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** POST a JSON body. */
+export function postJson<T = unknown>(url: string, body: unknown): Promise<JsonAnswer<T>> {
+  return fetchJson<T>(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** The node:http error code behind a rejected raw request, e.g. ECONNREFUSED. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * A GET on a fresh connection (no pooling), for fault tests that must see
+ * exactly what the socket did. Rejects with the socket error, or with code
+ * `TEST_TIMEOUT` after `timeoutMs`; `onResponse` sees the status line as soon
+ * as it arrives, before the body.
+ */
+export function rawGet(
+  url: string,
+  { timeoutMs = 2000, onResponse }: { timeoutMs?: number; onResponse?: (status: number) => void } = {},
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      onResponse?.(res.statusCode ?? 0);
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+    });
+    req.setTimeout(timeoutMs, () => {
+      req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "TEST_TIMEOUT" }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 2000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

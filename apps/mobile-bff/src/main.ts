@@ -1,0 +1,4 @@
+import { runBff } from "@portico/core";
+import { createApp, DEFAULT_PORT } from "./app.js";
+
+await runBff({ name: "mobile-bff", defaultPort: DEFAULT_PORT, createApp });

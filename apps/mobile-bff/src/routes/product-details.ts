@@ -1,0 +1,117 @@
+import {
+  composition,
+  contextOf,
+  emptyFallback,
+  type Gateway,
+  lastKnownGoodFallback,
+  NotFoundError,
+  type Price,
+  type Reviews,
+  requireId,
+  sendJson,
+  staticFallback,
+  TOP_TEN_RECOMMENDATIONS,
+  UpstreamNotFoundError,
+} from "@portico/core";
+import type { Request, Response } from "express";
+
+interface Input {
+  readonly productId: string;
+  readonly customerId: string | undefined;
+}
+
+type ReviewSummary = Pick<Reviews, "average" | "count" | "items">;
+const EMPTY_REVIEWS: ReviewSummary = { average: null, count: 0, items: [] };
+
+/**
+ * The product-details screen in one call (contract 2.2): catalog is
+ * required; every other part is optional with its fallback.
+ */
+export function productDetails(gateway: Gateway) {
+  const { shop, config } = gateway;
+  const plan = composition<Input>()
+    .part("product", { run: (ctx, { productId }) => shop.product(ctx, productId) })
+    .part("price", {
+      fallback: lastKnownGoodFallback<Price | null>({
+        store: gateway.lastKnownGood,
+        prefix: "lkg:price",
+        ttlS: config.cacheStaleTtlS,
+        orElse: emptyFallback(null),
+      }),
+      key: ({ productId }) => productId,
+      run: (ctx, { productId }) => shop.price(ctx, productId),
+    })
+    .part("reviews", {
+      fallback: emptyFallback<ReviewSummary>(EMPTY_REVIEWS),
+      run: (ctx, { productId }) => shop.reviews(ctx, productId, 3),
+    })
+    .part("inventory", {
+      fallback: emptyFallback(null),
+      run: (ctx, { productId }) => shop.stock(ctx, productId),
+    })
+    .part("shipping", {
+      fallback: emptyFallback([]),
+      run: (ctx, { productId }) => shop.shippingQuotes(ctx, productId),
+    })
+    .part("recommendations", {
+      fallback: staticFallback(TOP_TEN_RECOMMENDATIONS),
+      run: (ctx, { productId }) => shop.recommendations(ctx, productId, 10),
+    })
+    .part("cart", {
+      when: ({ customerId }) => customerId !== undefined,
+      otherwise: null,
+      fallback: emptyFallback(null),
+      run: (ctx, { customerId }) => shop.cart(ctx, customerId as string),
+    })
+    .part("orders", {
+      when: ({ customerId }) => customerId !== undefined,
+      otherwise: null,
+      fallback: emptyFallback(null),
+      run: (ctx, { customerId }) => shop.orders(ctx, customerId as string, 3),
+    });
+
+  return async function productDetailsHandler(req: Request, res: Response): Promise<void> {
+    const productId = requireId(req.params.productId ?? req.query.productid, "productId");
+    const ctx = contextOf(res);
+    let result: Awaited<ReturnType<typeof plan.run>>;
+    try {
+      result = await plan.run(ctx, { productId, customerId: ctx.identity?.customerId });
+    } catch (error) {
+      if (error instanceof UpstreamNotFoundError) throw new NotFoundError(`No product with id ${productId}`);
+      throw error;
+    }
+    const { product, price, reviews, inventory, shipping, recommendations, cart, orders } = result.values;
+    sendJson(res, {
+      product: {
+        id: product.id,
+        name: product.name,
+        description: product.description,
+        imageUrl: product.images[0]?.url ?? null,
+        price: price === null ? null : { amount: price.amount, currency: price.currency },
+      },
+      reviews: {
+        average: reviews.average,
+        count: reviews.count,
+        top: reviews.items.slice(0, 3).map(({ author, rating, title }) => ({ author, rating, title })),
+      },
+      inventory:
+        inventory === null
+          ? null
+          : { available: inventory.available, lowStock: inventory.available <= config.lowStockThreshold },
+      shipping: shipping.map(({ method, cost, estimatedDays }) => ({
+        method,
+        cost: { amount: cost.amount, currency: cost.currency },
+        estimatedDays,
+      })),
+      recommendations: recommendations
+        .slice(0, 10)
+        .map(({ productId: id, reason }) => ({ productId: id, reason })),
+      cart: cart === null ? null : { itemCount: cart.itemCount },
+      orders:
+        orders === null
+          ? null
+          : orders.slice(0, 3).map(({ orderId, placedAt, status }) => ({ orderId, placedAt, status })),
+      degraded: result.degraded,
+    });
+  };
+}

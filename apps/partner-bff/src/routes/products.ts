@@ -1,0 +1,87 @@
+import {
+  composition,
+  contextOf,
+  emptyFallback,
+  type Gateway,
+  type Price,
+  type RequestContext,
+  type ShopApi,
+  type Stock,
+  sendJson,
+} from "@portico/core";
+import type { Request, Response } from "express";
+import { type Degraded, type ProductList, productsQuerySchema } from "../api/schemas.js";
+import { parseParams } from "../api/validate.js";
+import { availabilityOf, nullIfNotFound, partnerProduct } from "../product-view.js";
+
+/** A per-id inventory call that failed (as opposed to `null`: inventory has no record). */
+const FAILED = Symbol("failed");
+
+/**
+ * Inventory has no batch endpoint (contract 3): one call per id, all at once.
+ * Each failure stays with its own id.
+ */
+async function stockByIds(
+  shop: ShopApi,
+  ctx: RequestContext,
+  ids: readonly string[],
+): Promise<Map<string, Stock | null | typeof FAILED>> {
+  const answers = await Promise.all(
+    ids.map((id) =>
+      nullIfNotFound(shop.stock(ctx, id)).then(
+        (stock): [string, Stock | null | typeof FAILED] => [id, stock],
+        (): [string, typeof FAILED] => [id, FAILED],
+      ),
+    ),
+  );
+  return new Map(answers);
+}
+
+/**
+ * `GET /v1/products?ids=a,b,c` (contract 2.4): one batched catalog call
+ * (required), one batched pricing call and one inventory call per id, all
+ * concurrently.
+ */
+export function productsRoute(gateway: Gateway) {
+  const { shop, config } = gateway;
+  const plan = composition<{ ids: readonly string[] }>()
+    .part("products", { run: (ctx, { ids }) => shop.products(ctx, ids) })
+    .part("prices", {
+      degradedAs: "price",
+      fallback: emptyFallback<Price[] | null>(null),
+      run: (ctx, { ids }) => shop.prices(ctx, ids),
+    })
+    .part("stock", { run: (ctx, { ids }) => stockByIds(shop, ctx, ids) });
+
+  return async function products(req: Request, res: Response): Promise<void> {
+    const { ids } = parseParams(productsQuerySchema, req.query, "query");
+    const { values, degraded } = await plan.run(contextOf(res), { ids });
+    const catalog = new Map(values.products.map((product) => [product.id, product]));
+    const prices = new Map((values.prices ?? []).map((price) => [price.productId, price]));
+    const priceDegraded: Degraded = degraded.price === undefined ? {} : { price: "empty" };
+
+    const answer: ProductList = { items: [], missing: [], degraded: { ...priceDegraded } };
+    for (const id of ids) {
+      const product = catalog.get(id);
+      if (product === undefined) {
+        answer.missing.push(id);
+        continue;
+      }
+      const stock = values.stock.get(id) ?? null;
+      const itemDegraded: Degraded = { ...priceDegraded };
+      if (stock === FAILED) {
+        itemDegraded.availability = "empty";
+        answer.degraded.availability = "empty";
+      }
+      answer.items.push(
+        partnerProduct(
+          product,
+          prices.get(id) ?? null,
+          availabilityOf(stock === FAILED ? null : stock, config.lowStockThreshold),
+          itemDegraded,
+        ),
+      );
+    }
+    sendJson(res, answer);
+  };
+}

@@ -1,0 +1,64 @@
+import {
+  composition,
+  contextOf,
+  emptyFallback,
+  type Gateway,
+  NotFoundError,
+  type Price,
+  sendJson,
+  UpstreamNotFoundError,
+} from "@portico/core";
+import type { Request, Response } from "express";
+import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
+
+interface Input {
+  readonly customerId: string;
+}
+
+const NO_PRICES: readonly Price[] = [];
+
+/**
+ * The signed-in customer's wishlist (contract 2.3): the customers call
+ * first, then one batched catalog call (required) and one batched pricing
+ * call (optional: prices `null`, `degraded.prices = "empty"`) for the
+ * listed ids. An empty wishlist makes no batch call at all.
+ */
+export function wishlist(gateway: Gateway) {
+  const { shop } = gateway;
+  const plan = composition<Input>()
+    .part("customer", { run: (ctx, { customerId }) => shop.customer(ctx, customerId) })
+    .part("products", {
+      needs: ["customer"],
+      run: (ctx, _input, { customer }) => shop.products(ctx, batchIds(wishlistEntries(customer.wishlist))),
+    })
+    .part("prices", {
+      needs: ["customer"],
+      fallback: emptyFallback(NO_PRICES),
+      run: (ctx, _input, { customer }) => shop.prices(ctx, batchIds(wishlistEntries(customer.wishlist))),
+    });
+
+  return async function wishlistHandler(_req: Request, res: Response): Promise<void> {
+    const ctx = contextOf(res);
+    // `requireCustomer()` runs first: there is a customer id here.
+    const customerId = ctx.identity?.customerId as string;
+    let result: Awaited<ReturnType<typeof plan.run>>;
+    try {
+      result = await plan.run(ctx, { customerId });
+    } catch (error) {
+      // A valid token for a customer the shop does not know (the catalog batch never answers 404).
+      if (error instanceof UpstreamNotFoundError && error.service === "customers") {
+        throw new NotFoundError("No such customer");
+      }
+      throw error;
+    }
+    const { customer, products, prices } = result.values;
+    sendJson(res, {
+      items: withCatalogDetails(wishlistEntries(customer.wishlist), products, prices),
+      degraded: result.degraded,
+    });
+  };
+}
+
+function wishlistEntries(ids: readonly string[]): { productId: string }[] {
+  return ids.map((productId) => ({ productId }));
+}

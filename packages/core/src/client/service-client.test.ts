@@ -1,0 +1,353 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { CacheStore } from "../cache/cache-store.js";
+import { MemoryStore } from "../cache/memory-store.js";
+import { SingleFlight } from "../cache/single-flight.js";
+import { createRequestContext, type RequestContext } from "../context.js";
+import { roundRobin } from "../discovery/load-balancer.js";
+import { StaticRegistry } from "../discovery/static-registry.js";
+import {
+  ClientClosedError,
+  InvalidInputError,
+  UpstreamBadResponseError,
+  UpstreamConnectionError,
+  UpstreamNotFoundError,
+  UpstreamRejectedError,
+  UpstreamStatusError,
+  UpstreamTimeoutError,
+} from "../errors/index.js";
+import { createUpstreamPolicy } from "../resilience/upstream-policy.js";
+import { settle, sleep } from "../test-support/async.js";
+import {
+  closedPortUrl,
+  type FakeUpstream,
+  sendJson,
+  startFakeUpstream,
+  type UpstreamHandler,
+} from "../test-support/fake-upstream.js";
+import { HttpTransport } from "./http-transport.js";
+import { ServiceClient } from "./service-client.js";
+import { encodePath } from "./transport.js";
+
+const productSchema = z.object({ id: z.string(), name: z.string() });
+const PRODUCT = { id: "p1", name: "Lamp" };
+
+let servers: FakeUpstream[] = [];
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  await Promise.all(servers.map((server) => server.close()));
+  servers = [];
+});
+
+async function upstream(handler: UpstreamHandler): Promise<FakeUpstream> {
+  const server = await startFakeUpstream(handler);
+  servers.push(server);
+  return server;
+}
+
+interface ClientOptions {
+  timeoutMs?: number;
+  minRequests?: number;
+  freshCache?: boolean;
+  freshStore?: CacheStore;
+}
+
+function serviceClient(
+  urls: readonly string[],
+  { timeoutMs = 500, minRequests = 100, freshCache, freshStore }: ClientOptions = {},
+) {
+  const transport = new HttpTransport();
+  const { policy, breaker, bulkhead } = createUpstreamPolicy({
+    service: "catalog",
+    timeoutMs,
+    breaker: { windowMs: 10_000, minRequests, errorPct: 50, openMs: 5_000 },
+    maxConcurrent: 64,
+    idempotent: true,
+  });
+  const store = new MemoryStore();
+  cleanups.push(async () => {
+    breaker.dispose();
+    await transport.close();
+    await store.close();
+  });
+  return new ServiceClient({
+    service: "catalog",
+    balancer: roundRobin(new StaticRegistry({ catalog: urls }), "catalog"),
+    transport,
+    policy,
+    breaker,
+    bulkhead,
+    singleFlight: new SingleFlight(),
+    freshCache: freshCache || freshStore ? { store: freshStore ?? store, ttlS: 60 } : undefined,
+  });
+}
+
+const context = (
+  options: { deadlineMs?: number; signal?: AbortSignal; requestId?: string } = {},
+): RequestContext => createRequestContext({ deadlineMs: options.deadlineMs ?? 2_000, ...options });
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  const outcome = await settle(promise);
+  expect(outcome.ok).toBe(false);
+  return (outcome as { error: unknown }).error;
+}
+
+describe("ServiceClient over HTTP", () => {
+  it("returns a 2xx answer validated by its schema, extra fields dropped", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, { ...PRODUCT, internal: "x" }));
+    const client = serviceClient([server.url]);
+    await expect(client.get(context(), encodePath`/products/${"p1"}`, productSchema)).resolves.toEqual(
+      PRODUCT,
+    );
+    expect(server.requests[0]?.url).toBe("/products/p1");
+  });
+
+  it("fails a wrongly shaped answer with UpstreamBadResponseError, without retrying", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, { id: 1, name: null }));
+    const client = serviceClient([server.url]);
+    const error = await errorOf(client.get(context(), "/products/p1", productSchema));
+    expect(error).toBeInstanceOf(UpstreamBadResponseError);
+    expect(error).toMatchObject({ service: "catalog", status: 502 });
+    expect(server.requests).toHaveLength(1);
+    expect(client.breaker.snapshot().failures).toBe(1);
+  });
+
+  it("fails malformed JSON with UpstreamBadResponseError", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, '{"id": "p1",'));
+    const client = serviceClient([server.url]);
+    await expect(client.get(context(), "/products/p1", productSchema)).rejects.toBeInstanceOf(
+      UpstreamBadResponseError,
+    );
+  });
+
+  it("maps 404 to UpstreamNotFoundError, counted as an answer by the breaker", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 404, { error: "unknown" }));
+    const client = serviceClient([server.url]);
+    const error = await errorOf(client.get(context(), "/products/nope", productSchema));
+    expect(error).toBeInstanceOf(UpstreamNotFoundError);
+    expect(error).toMatchObject({ status: 404 });
+    expect(server.requests).toHaveLength(1);
+    expect(client.breaker.snapshot()).toMatchObject({ successes: 1, failures: 0 });
+  });
+
+  it("maps another 4xx to UpstreamRejectedError, not retried", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 400, { error: "bad" }));
+    const client = serviceClient([server.url]);
+    const error = await errorOf(client.get(context(), "/products/p1", productSchema));
+    expect(error).toBeInstanceOf(UpstreamRejectedError);
+    expect(error).toMatchObject({ upstreamStatus: 400 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("maps 500 to UpstreamStatusError and does not retry it", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 500, { error: "boom" }));
+    const client = serviceClient([server.url]);
+    const error = await errorOf(client.get(context(), "/products/p1", productSchema));
+    expect(error).toBeInstanceOf(UpstreamStatusError);
+    expect(error).toMatchObject({ upstreamStatus: 500, status: 502 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("retries a 503 and returns the answer that follows", async () => {
+    let calls = 0;
+    const server = await upstream((_req, res) => {
+      calls++;
+      if (calls === 1) sendJson(res, 503, { error: "busy" });
+      else sendJson(res, 200, PRODUCT);
+    });
+    const client = serviceClient([server.url]);
+    await expect(client.get(context(), "/products/p1", productSchema)).resolves.toEqual(PRODUCT);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("fails a refused connection with UpstreamConnectionError (before any response), after retrying", async () => {
+    const client = serviceClient([await closedPortUrl()]);
+    const error = await errorOf(client.get(context(), "/products/p1", productSchema));
+    expect(error).toBeInstanceOf(UpstreamConnectionError);
+    expect(error).toMatchObject({ beforeResponse: true, status: 502 });
+    expect(client.breaker.snapshot().failures).toBe(3);
+  });
+
+  it("fails over to the next instance when one refuses", async () => {
+    const healthy = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    const client = serviceClient([await closedPortUrl(), healthy.url]);
+    await expect(client.get(context(), "/products/p1", productSchema)).resolves.toEqual(PRODUCT);
+  });
+
+  it("does not retry an answer reset mid-body", async () => {
+    const server = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+      res.write('{"id":"p1",');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const client = serviceClient([server.url]);
+    await errorOf(client.get(context(), "/products/p1", productSchema));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("times out a slow upstream and closes its socket", async () => {
+    const server = await upstream(() => {
+      // Hangs.
+    });
+    const client = serviceClient([server.url], { timeoutMs: 100 });
+    const started = performance.now();
+    const error = await errorOf(client.get(context(), "/products/p1", productSchema));
+    expect(error).toBeInstanceOf(UpstreamTimeoutError);
+    expect(error).toMatchObject({ status: 504 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await server.requests[0]?.closedEarly;
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("never waits past the request deadline, even with a longer timeout", async () => {
+    const server = await upstream(() => {});
+    const client = serviceClient([server.url], { timeoutMs: 5_000 });
+    const started = performance.now();
+    await expect(
+      client.get(context({ deadlineMs: 150 }), "/products/p1", productSchema),
+    ).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    await server.requests[0]?.closedEarly;
+  });
+
+  it("answers a slow upstream that makes it in time", async () => {
+    const server = await upstream(async (_req, res) => {
+      await sleep(50);
+      sendJson(res, 200, PRODUCT);
+    });
+    const client = serviceClient([server.url], { timeoutMs: 1_000 });
+    await expect(client.get(context(), "/products/p1", productSchema)).resolves.toEqual(PRODUCT);
+  });
+
+  it("aborts the upstream call when the client goes away", async () => {
+    const server = await upstream(() => {});
+    const client = serviceClient([server.url]);
+    const controller = new AbortController();
+    const pending = errorOf(
+      client.get(context({ signal: controller.signal }), "/products/p1", productSchema),
+    );
+    while (server.requests.length === 0) await sleep(5);
+    controller.abort();
+    expect(await pending).toBeInstanceOf(ClientClosedError);
+    await server.requests[0]?.closedEarly;
+    expect(client.breaker.snapshot().calls).toBe(0);
+  });
+
+  it("forwards X-Request-Id and a traceparent continuing the caller's trace", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    const client = serviceClient([server.url]);
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const ctx = createRequestContext({
+      deadlineMs: 2_000,
+      requestId: "req-42",
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
+    await client.get(ctx, "/products/p1", productSchema);
+    const headers = server.requests[0]?.headers;
+    expect(headers?.["x-request-id"]).toBe("req-42");
+    expect(headers?.traceparent).toBe(`00-${traceId}-${ctx.trace.spanId}-01`);
+    expect(headers?.accept).toBe("application/json");
+  });
+
+  it("sends 20 concurrent identical GETs to the upstream once, with the first caller's request id", async () => {
+    const server = await upstream(async (_req, res) => {
+      await sleep(50);
+      sendJson(res, 200, PRODUCT);
+    });
+    const client = serviceClient([server.url]);
+    const contexts = Array.from({ length: 20 }, (_, i) => context({ requestId: `req-${i}` }));
+    const answers = await Promise.all(contexts.map((ctx) => client.get(ctx, "/products/p1", productSchema)));
+    expect(answers.every((answer) => answer.id === "p1")).toBe(true);
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.headers["x-request-id"]).toBe("req-0");
+  });
+
+  it("does not coalesce GETs of different paths or queries", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    const client = serviceClient([server.url]);
+    await Promise.all([
+      client.get(context(), "/products/p1", productSchema),
+      client.get(context(), "/products/p2", productSchema),
+      client.get(context(), "/products/p1", productSchema, { query: { v: 2 } }),
+    ]);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("records the time spent in ctx.timings under the service's name", async () => {
+    const server = await upstream(async (_req, res) => {
+      await sleep(20);
+      sendJson(res, 200, PRODUCT);
+    });
+    const client = serviceClient([server.url]);
+    const ctx = context();
+    await client.get(ctx, "/products/p1", productSchema);
+    const header = ctx.timings.header();
+    expect(header).toMatch(/^catalog;dur=\d+\.\d$/);
+    const duration = Number(header?.split("dur=")[1]);
+    expect(duration).toBeGreaterThanOrEqual(15);
+    expect(duration).toBeLessThan(2_000);
+  });
+
+  it("records the time of a failed call too", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 500, {}));
+    const client = serviceClient([server.url]);
+    const ctx = context();
+    await errorOf(client.get(ctx, "/products/p1", productSchema));
+    expect(ctx.timings.header()).toMatch(/^catalog;dur=/);
+  });
+
+  it("spreads calls across instances round-robin", async () => {
+    const a = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    const b = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    const client = serviceClient([a.url, b.url]);
+    for (let i = 0; i < 4; i++) await client.get(context(), `/products/p${i}`, productSchema);
+    expect(a.requests).toHaveLength(2);
+    expect(b.requests).toHaveLength(2);
+  });
+
+  it("serves a fresh-cache hit without calling the upstream when the cache is on", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    const client = serviceClient([server.url], { freshCache: true });
+    await client.get(context(), "/products/p1", productSchema);
+    await sleep(5);
+    await expect(client.get(context(), "/products/p1", productSchema)).resolves.toEqual(PRODUCT);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("calls the upstream as usual when the fresh cache's store is broken", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    const broken = () => {
+      throw new Error("store down");
+    };
+    const freshStore = {
+      get: broken,
+      set: broken,
+      delete: broken,
+      close: async () => {},
+    } as unknown as CacheStore;
+    const client = serviceClient([server.url], { freshStore });
+    await expect(client.get(context(), "/products/p1", productSchema)).resolves.toEqual(PRODUCT);
+    await expect(client.get(context(), "/products/p1", productSchema)).resolves.toEqual(PRODUCT);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("opens the breaker on repeated failures and then fails fast without calling the upstream", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 500, {}));
+    const client = serviceClient([server.url], { minRequests: 3 });
+    for (let i = 0; i < 3; i++) await errorOf(client.get(context(), `/products/p${i}`, productSchema));
+    expect(client.breaker.state).toBe("open");
+    await expect(client.get(context(), "/products/p9", productSchema)).rejects.toMatchObject({
+      code: "CIRCUIT_OPEN",
+      status: 503,
+    });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("refuses an id that would walk the path before any request is made", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, PRODUCT));
+    expect(() => encodePath`/products/${".."}`).toThrow(InvalidInputError);
+    expect(server.requests).toHaveLength(0);
+  });
+});

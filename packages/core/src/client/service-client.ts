@@ -1,0 +1,187 @@
+import type { z } from "zod";
+import type { CacheStore } from "../cache/cache-store.js";
+import type { SingleFlight } from "../cache/single-flight.js";
+import { type PolicyContext, type RequestContext, traceparentOf } from "../context.js";
+import type { LoadBalancer } from "../discovery/load-balancer.js";
+import {
+  UpstreamBadResponseError,
+  UpstreamNotFoundError,
+  UpstreamRejectedError,
+  UpstreamStatusError,
+} from "../errors/index.js";
+import { outcomeOf, type UpstreamObserver } from "../observability/upstream-observer.js";
+import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
+import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
+import type { Policy } from "../resilience/policy.js";
+import { queryString, type Transport } from "./transport.js";
+
+export interface ServiceClientOptions {
+  service: string;
+  balancer: LoadBalancer;
+  transport: Transport;
+  /** The composed resilience pipeline for each call (see `createUpstreamPolicy`). */
+  policy: Policy;
+  breaker: CircuitBreakerPolicy;
+  bulkhead: BulkheadPolicy;
+  singleFlight: SingleFlight;
+  /** Opt-in fresh cache (`<SERVICE>_CACHE_TTL_S`); a hit is not degraded. */
+  freshCache?: { store: CacheStore; ttlS: number } | undefined;
+  /** Told of every call and attempt (metrics, logs, load balancing). */
+  observer?: UpstreamObserver | undefined;
+}
+
+export interface GetOptions {
+  readonly query?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * A typed client for one upstream service. Each GET is coalesced with
+ * identical ones in flight, then run through the resilience pipeline, sent
+ * to an instance picked by the load balancer, and its answer validated
+ * against `schema` before anyone trusts it.
+ */
+export class ServiceClient {
+  readonly service: string;
+  readonly breaker: CircuitBreakerPolicy;
+  readonly bulkhead: BulkheadPolicy;
+  readonly #options: ServiceClientOptions;
+
+  constructor(options: ServiceClientOptions) {
+    this.service = options.service;
+    this.breaker = options.breaker;
+    this.bulkhead = options.bulkhead;
+    this.#options = options;
+  }
+
+  /** GETs `path` (segments encoded with `encodePath`) and validates the JSON answer. */
+  async get<S extends z.ZodType>(
+    ctx: RequestContext,
+    path: string,
+    schema: S,
+    options: GetOptions = {},
+  ): Promise<z.output<S>> {
+    const key = `${this.service} ${path}${queryString(options.query)}`;
+    const fresh = this.#options.freshCache;
+    if (fresh !== undefined) {
+      // A store that fails, even by throwing synchronously, is a miss.
+      const hit = await Promise.resolve()
+        .then(() => fresh.store.get<z.output<S>>(key))
+        .catch(() => undefined);
+      this.#options.observer?.cacheLookup?.(this.service, hit !== undefined);
+      if (hit !== undefined) return hit;
+    }
+    const started = performance.now();
+    try {
+      const value = await this.#options.singleFlight.do(
+        key,
+        ctx.signal,
+        (signal) => this.#call(ctx, signal, path, schema, options),
+        () => this.#options.observer?.coalesced?.(this.service),
+      );
+      if (fresh !== undefined) {
+        Promise.resolve()
+          .then(() => fresh.store.set(key, value, fresh.ttlS))
+          .catch(() => {});
+      }
+      return value;
+    } finally {
+      ctx.timings.record(this.service, performance.now() - started);
+    }
+  }
+
+  async #call<S extends z.ZodType>(
+    ctx: RequestContext,
+    signal: AbortSignal,
+    path: string,
+    schema: S,
+    options: GetOptions,
+  ): Promise<z.output<S>> {
+    const observer = this.#options.observer;
+    const started = performance.now();
+    try {
+      const value = await this.#options.policy.execute(
+        (attemptCtx) => this.#attempt(ctx, attemptCtx, path, schema, options),
+        { signal, deadline: ctx.deadline },
+      );
+      observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
+      return value;
+    } catch (error) {
+      const outcome = outcomeOf(error);
+      observer?.call?.({ service: this.service, outcome, durationMs: performance.now() - started, error });
+      throw error;
+    }
+  }
+
+  async #attempt<S extends z.ZodType>(
+    ctx: RequestContext,
+    attemptCtx: PolicyContext,
+    path: string,
+    schema: S,
+    options: GetOptions,
+  ): Promise<z.output<S>> {
+    const instance = this.#options.balancer.pick();
+    const observer = this.#options.observer;
+    if (observer?.attempt === undefined)
+      return this.#send(ctx, attemptCtx, instance.url, path, schema, options);
+    const started = performance.now();
+    let status: number | undefined;
+    try {
+      const value = await this.#send(ctx, attemptCtx, instance.url, path, schema, options, (s) => {
+        status = s;
+      });
+      observer.attempt({
+        service: this.service,
+        instance,
+        outcome: "ok",
+        durationMs: performance.now() - started,
+        status: status as number,
+      });
+      return value;
+    } catch (error) {
+      // A timed-out attempt is aborted with the timeout as the reason.
+      const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
+      const event = {
+        service: this.service,
+        instance,
+        outcome: outcomeOf(cause),
+        durationMs: performance.now() - started,
+      };
+      observer.attempt(status === undefined ? event : { ...event, status });
+      throw error;
+    }
+  }
+
+  async #send<S extends z.ZodType>(
+    ctx: RequestContext,
+    attemptCtx: PolicyContext,
+    baseUrl: string,
+    path: string,
+    schema: S,
+    options: GetOptions,
+    onStatus?: (status: number) => void,
+  ): Promise<z.output<S>> {
+    const response = await this.#options.transport.get({
+      service: this.service,
+      baseUrl,
+      path,
+      query: options.query,
+      headers: {
+        accept: "application/json",
+        "x-request-id": ctx.requestId,
+        traceparent: traceparentOf(ctx.trace),
+      },
+      signal: attemptCtx.signal,
+    });
+    const { status } = response;
+    onStatus?.(status);
+    if (status === 404) throw new UpstreamNotFoundError(this.service);
+    if (status >= 500) throw new UpstreamStatusError(this.service, status);
+    if (status >= 400) throw new UpstreamRejectedError(this.service, status);
+    if (status < 200 || status >= 300) throw new UpstreamStatusError(this.service, status);
+    const parsed = schema.safeParse(response.body);
+    if (!parsed.success) {
+      throw new UpstreamBadResponseError(this.service, "unexpected shape", parsed.error);
+    }
+    return parsed.data;
+  }
+}

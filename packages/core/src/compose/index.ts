@@ -1,0 +1,1 @@
+export { Composition, type CompositionResult, composition, type PartReport, type PartSpec } from "./plan.js";

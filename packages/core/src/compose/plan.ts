@@ -1,0 +1,144 @@
+import { type RequestContext, withSignal } from "../context.js";
+import type { DegradedKind, FallbackPolicy } from "../resilience/fallback-policy.js";
+import { childAbortController } from "../resilience/policy.js";
+
+/** How one part of a composite answer came out, for logs and the dashboard's waterfall. */
+export interface PartReport {
+  readonly name: string;
+  /** ms since the composition started. */
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly outcome: "ok" | "skipped" | "failed" | DegradedKind;
+}
+
+export interface PartSpec<I, D, K extends keyof D, T> {
+  /** Parts whose values this one needs; it starts as soon as they are all ready. */
+  readonly needs?: readonly K[];
+  /**
+   * A required part's failure fails the whole composition (502/503/504, or
+   * 404 when the service says so). An optional part must name its fallback.
+   */
+  readonly fallback?: FallbackPolicy<T>;
+  /** Key of the data for fallbacks that remember answers, e.g. the product id. */
+  readonly key?: (input: I, deps: Pick<D, K>) => string;
+  /** The name in the `degraded` marker, when it is not the part's own. */
+  readonly degradedAs?: string;
+  /** Run only when this holds; otherwise the part's value is `otherwise` and nothing is degraded. */
+  readonly when?: (input: I) => boolean;
+  readonly otherwise?: T;
+  readonly run: (ctx: RequestContext, input: I, deps: Pick<D, K>) => Promise<T>;
+}
+
+interface AnyPart {
+  readonly name: string;
+  readonly spec: PartSpec<unknown, Record<string, unknown>, string, unknown>;
+}
+
+export interface CompositionResult<D> {
+  readonly values: D;
+  /** `{ part: kind }` for each part served by a fallback; `{}` when all is fresh. */
+  readonly degraded: Record<string, DegradedKind>;
+  readonly parts: readonly PartReport[];
+}
+
+/**
+ * A declared composition: parts, what each needs, which are required, and
+ * each optional part's fallback. Build it once, run it per request:
+ *
+ * ```ts
+ * const plan = composition<{ id: string }>()
+ *   .part("product", { run: (ctx, { id }) => shop.product(ctx, id) })
+ *   .part("recs", { fallback: staticFallback(TOP_TEN), run: (ctx, { id }) => shop.recommendations(ctx, id, 10) })
+ *   .part("recProducts", { needs: ["recs"], fallback: emptyFallback([]),
+ *                          run: (ctx, _, { recs }) => shop.products(ctx, recs.map((r) => r.productId)) });
+ * const { values, degraded } = await plan.run(ctx, { id });
+ * ```
+ *
+ * Independent parts run concurrently; a dependent part starts the moment its
+ * inputs are ready. When a required part fails, the others are aborted and
+ * the composition rejects with that part's error at once.
+ */
+export class Composition<I, D extends Record<string, unknown>> {
+  readonly #parts: readonly AnyPart[];
+
+  constructor(parts: readonly AnyPart[] = []) {
+    this.#parts = parts;
+  }
+
+  /** Adds a part (returns a new composition; this one is unchanged). */
+  part<N extends string, T, K extends keyof D & string = never>(
+    name: N,
+    spec: PartSpec<I, D, K, T>,
+  ): Composition<I, D & Record<N, T>> {
+    if (this.#parts.some((part) => part.name === name)) throw new Error(`Duplicate part "${name}"`);
+    for (const need of spec.needs ?? []) {
+      if (!this.#parts.some((part) => part.name === need))
+        throw new Error(`Part "${name}" needs unknown "${need}"`);
+    }
+    return new Composition([...this.#parts, { name, spec: spec as unknown as AnyPart["spec"] }]);
+  }
+
+  async run(ctx: RequestContext, input: I): Promise<CompositionResult<D>> {
+    const { controller, release } = childAbortController(ctx.signal);
+    const partCtx = withSignal(ctx, controller.signal);
+    const started = performance.now();
+    const degraded: Record<string, DegradedKind> = {};
+    const reports: PartReport[] = [];
+    const promises = new Map<string, Promise<unknown>>();
+
+    for (const { name, spec } of this.#parts) {
+      const needs = spec.needs ?? [];
+      const promise = Promise.all(needs.map((need) => promises.get(need))).then(async (values) => {
+        const deps = Object.fromEntries(needs.map((need, i) => [need, values[i]]));
+        const partStart = performance.now();
+        const report = (outcome: PartReport["outcome"]) =>
+          reports.push({
+            name,
+            startMs: partStart - started,
+            durationMs: performance.now() - partStart,
+            outcome,
+          });
+        if (spec.when !== undefined && !spec.when(input)) {
+          report("skipped");
+          return spec.otherwise;
+        }
+        const call = () => spec.run(partCtx, input, deps);
+        if (spec.fallback === undefined) {
+          try {
+            const value = await call();
+            report("ok");
+            return value;
+          } catch (error) {
+            report("failed");
+            throw error;
+          }
+        }
+        const outcome = await spec.fallback.execute(call, spec.key ? spec.key(input, deps) : name);
+        if (outcome.degraded !== undefined) degraded[spec.degradedAs ?? name] = outcome.degraded;
+        report(outcome.degraded ?? "ok");
+        return outcome.value;
+      });
+      promises.set(name, promise);
+    }
+
+    try {
+      const values = await Promise.all(promises.values());
+      const result: Record<string, unknown> = {};
+      this.#parts.forEach(({ name }, i) => {
+        result[name] = values[i];
+      });
+      return { values: result as D, degraded, parts: reports };
+    } catch (error) {
+      // Parts still running are no longer wanted: close their upstream calls.
+      controller.abort(error);
+      throw error;
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Starts declaring a composition whose parts receive `input` (e.g. the validated ids). */
+export function composition<I>(): Composition<I, Record<never, never>> {
+  return new Composition<I, Record<never, never>>();
+}

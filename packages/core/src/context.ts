@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+
+/** Who is calling: set by authentication middleware, absent for anonymous callers. */
+export interface Identity {
+  /** The signed-in customer (the JWT `sub`). */
+  readonly customerId?: string;
+  /** The partner behind an API key. */
+  readonly partner?: string;
+}
+
+/** Per-service time spent upstream, rendered as the `Server-Timing` header. */
+export class ServerTimings {
+  readonly #entries = new Map<string, number>();
+
+  record(service: string, durationMs: number): void {
+    this.#entries.set(service, (this.#entries.get(service) ?? 0) + durationMs);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.#entries.entries();
+  }
+
+  /** `catalog;dur=12.4, pricing;dur=3.1`, or undefined when nothing was called. */
+  header(): string | undefined {
+    if (this.#entries.size === 0) return undefined;
+    const parts: string[] = [];
+    for (const [service, ms] of this.#entries) parts.push(`${service};dur=${ms.toFixed(1)}`);
+    return parts.join(", ");
+  }
+}
+
+/** W3C trace context: the trace continues from the client's `traceparent` or starts here. */
+export interface TraceContext {
+  readonly traceId: string;
+  /** The span id this gateway uses as parent of its upstream calls. */
+  readonly spanId: string;
+  readonly flags: string;
+}
+
+/** What the resilience policies need: when to give up, and how to be told to stop. */
+export interface PolicyContext {
+  readonly signal: AbortSignal;
+  /** Absolute deadline on the `performance.now()` clock. */
+  readonly deadline: number;
+}
+
+/**
+ * Everything one client request carries through the gateway. It is passed
+ * explicitly to every upstream call; nothing about a request lives in module state.
+ */
+export interface RequestContext extends PolicyContext {
+  readonly requestId: string;
+  readonly identity: Identity | undefined;
+  readonly trace: TraceContext;
+  readonly timings: ServerTimings;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+// version-traceid-parentid-flags; a later version may append fields after a "-".
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** The caller's request id when it is well formed, else a fresh one. */
+export function acceptRequestId(candidate: string | undefined): string {
+  return candidate !== undefined && REQUEST_ID.test(candidate) ? candidate : newRequestId();
+}
+
+export function newRequestId(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+/** Continues a valid `traceparent` (new span, same trace) or starts a new trace. */
+export function continueTrace(traceparent: string | undefined): TraceContext {
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent.trim());
+  const spanId = randomBytes(8).toString("hex");
+  if (match) {
+    const [, version = "", traceId = "", parentId = "", flags = "", rest] = match;
+    // W3C: version ff is invalid, version 00 has nothing after the flags, all-zero ids are invalid.
+    const versionOk = version !== "ff" && (version !== "00" || rest === undefined);
+    if (versionOk && !/^0+$/.test(traceId) && !/^0+$/.test(parentId)) {
+      return { traceId, spanId, flags };
+    }
+  }
+  return { traceId: randomBytes(16).toString("hex"), spanId, flags: "01" };
+}
+
+export function traceparentOf(trace: TraceContext): string {
+  return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
+}
+
+export interface CreateContextOptions {
+  requestId?: string;
+  deadlineMs: number;
+  signal?: AbortSignal;
+  identity?: Identity;
+  traceparent?: string;
+}
+
+export function createRequestContext(options: CreateContextOptions): RequestContext {
+  return {
+    requestId: options.requestId ?? newRequestId(),
+    deadline: performance.now() + options.deadlineMs,
+    signal: options.signal ?? new AbortController().signal,
+    identity: options.identity,
+    trace: continueTrace(options.traceparent),
+    timings: new ServerTimings(),
+  };
+}
+
+/** A copy of `ctx` with another identity (the context itself is never mutated). */
+export function withIdentity(ctx: RequestContext, identity: Identity | undefined): RequestContext {
+  return { ...ctx, identity };
+}
+
+/** A copy of `ctx` with another signal, e.g. one a composition aborts when a required part fails. */
+export function withSignal<C extends PolicyContext>(ctx: C, signal: AbortSignal): C {
+  return { ...ctx, signal };
+}
+
+export function remainingMs(ctx: PolicyContext): number {
+  return ctx.deadline - performance.now();
+}

@@ -1,0 +1,28 @@
+/**
+ * The registry of every stable error code Portico answers with: the one place
+ * that decides the HTTP status and the problem+json title of a failure.
+ */
+export const ERROR_CODES = {
+  INVALID_INPUT: { status: 400, title: "Invalid input" },
+  UNAUTHORIZED: { status: 401, title: "Unauthorized" },
+  NOT_FOUND: { status: 404, title: "Not found" },
+  ROUTE_NOT_FOUND: { status: 404, title: "Not found" },
+  METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+  UPSTREAM_NOT_FOUND: { status: 404, title: "Not found" },
+  UPSTREAM_REJECTED: { status: 502, title: "Bad gateway" },
+  UPSTREAM_STATUS: { status: 502, title: "Bad gateway" },
+  UPSTREAM_BAD_RESPONSE: { status: 502, title: "Bad gateway" },
+  UPSTREAM_CONNECTION: { status: 502, title: "Bad gateway" },
+  NO_INSTANCE: { status: 503, title: "Service unavailable" },
+  CIRCUIT_OPEN: { status: 503, title: "Service unavailable" },
+  BULKHEAD_FULL: { status: 503, title: "Service unavailable" },
+  OVERLOADED: { status: 503, title: "Service unavailable" },
+  UPSTREAM_TIMEOUT: { status: 504, title: "Gateway timeout" },
+  DEADLINE_EXCEEDED: { status: 504, title: "Gateway timeout" },
+  CLIENT_CLOSED: { status: 499, title: "Client closed request" },
+  CONFIG_INVALID: { status: 500, title: "Invalid configuration" },
+  INTERNAL: { status: 500, title: "Internal error" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { ERROR_CODES } from "./codes.js";
+import {
+  BulkheadFullError,
+  CircuitOpenError,
+  ClientClosedError,
+  ConfigError,
+  DeadlineExceededError,
+  GatewayError,
+  InvalidInputError,
+  isGatewayError,
+  NoInstanceError,
+  NotFoundError,
+  OverloadedError,
+  RateLimitedError,
+  UnauthorizedError,
+  UpstreamBadResponseError,
+  UpstreamConnectionError,
+  UpstreamNotFoundError,
+  UpstreamRejectedError,
+  UpstreamStatusError,
+  UpstreamTimeoutError,
+} from "./gateway-error.js";
+
+/** One instance of every GatewayError subclass, with the status the contract gives it. */
+const examples: ReadonlyArray<readonly [GatewayError, number]> = [
+  [new InvalidInputError("bad id"), 400],
+  [new UnauthorizedError(), 401],
+  [new NotFoundError("no such product"), 404],
+  [new RateLimitedError(12), 429],
+  [new UpstreamNotFoundError("catalog"), 404],
+  [new UpstreamRejectedError("catalog", 400), 502],
+  [new UpstreamStatusError("catalog", 500), 502],
+  [new UpstreamBadResponseError("catalog", "malformed JSON"), 502],
+  [new UpstreamConnectionError("catalog", true), 502],
+  [new NoInstanceError("catalog"), 503],
+  [new CircuitOpenError("catalog", 4), 503],
+  [new BulkheadFullError("catalog"), 503],
+  [new OverloadedError(), 503],
+  [new UpstreamTimeoutError("catalog", 800), 504],
+  [new DeadlineExceededError("catalog"), 504],
+  [new ClientClosedError(), 499],
+  [new ConfigError("PORT", "must be a number"), 500],
+];
+
+describe("ERROR_CODES", () => {
+  it("holds each code once, each with a title", () => {
+    const codes = Object.keys(ERROR_CODES);
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const entry of Object.values(ERROR_CODES)) expect(entry.title).not.toBe("");
+  });
+
+  it("maps every code to the status the contract documents", () => {
+    const statuses = Object.fromEntries(
+      Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]),
+    );
+    expect(statuses).toEqual({
+      INVALID_INPUT: 400,
+      UNAUTHORIZED: 401,
+      NOT_FOUND: 404,
+      ROUTE_NOT_FOUND: 404,
+      METHOD_NOT_ALLOWED: 405,
+      RATE_LIMITED: 429,
+      UPSTREAM_NOT_FOUND: 404,
+      UPSTREAM_REJECTED: 502,
+      UPSTREAM_STATUS: 502,
+      UPSTREAM_BAD_RESPONSE: 502,
+      UPSTREAM_CONNECTION: 502,
+      NO_INSTANCE: 503,
+      CIRCUIT_OPEN: 503,
+      BULKHEAD_FULL: 503,
+      OVERLOADED: 503,
+      UPSTREAM_TIMEOUT: 504,
+      DEADLINE_EXCEEDED: 504,
+      CLIENT_CLOSED: 499,
+      CONFIG_INVALID: 500,
+      INTERNAL: 500,
+    });
+    // Every client-facing failure status is one the contract lists (405: section 6; 499/500: never an answer body).
+    const documented = new Set([400, 401, 404, 405, 429, 499, 500, 502, 503, 504]);
+    for (const status of Object.values(statuses)) expect(documented.has(status)).toBe(true);
+  });
+});
+
+describe("GatewayError subclasses", () => {
+  for (const [error, status] of examples) {
+    it(`${error.constructor.name} uses a registered code answering ${status}`, () => {
+      expect(Object.hasOwn(ERROR_CODES, error.code)).toBe(true);
+      expect(error.status).toBe(status);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe(error.constructor.name);
+      expect(isGatewayError(error)).toBe(true);
+    });
+  }
+
+  it("uses a distinct code per subclass", () => {
+    const codes = examples.map(([error]) => error.code);
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it("carries Retry-After for the statuses that need it", () => {
+    expect(new RateLimitedError(12).retryAfterS).toBe(12);
+    expect(new CircuitOpenError("catalog", 4).retryAfterS).toBe(4);
+    expect(new BulkheadFullError("catalog").retryAfterS).toBe(1);
+    expect(new OverloadedError().retryAfterS).toBe(1);
+    expect(new NoInstanceError("catalog").retryAfterS).toBe(1);
+  });
+
+  it("names the service but never a URL or host in messages", () => {
+    for (const [error] of examples) {
+      expect(error.message).not.toMatch(/https?:\/\/|127\.0\.0\.1|localhost/);
+    }
+    expect(new UpstreamStatusError("pricing", 503)).toMatchObject({
+      service: "pricing",
+      upstreamStatus: 503,
+    });
+  });
+
+  it("keeps the cause for logs", () => {
+    const cause = new Error("ECONNREFUSED 127.0.0.1:7101");
+    expect(new UpstreamConnectionError("catalog", true, cause).cause).toBe(cause);
+    expect(new UpstreamConnectionError("catalog", true).beforeResponse).toBe(true);
+  });
+
+  it("names the variable of a configuration error", () => {
+    const error = new ConfigError("DISCOVERY", "must be static or etcd");
+    expect(error.variable).toBe("DISCOVERY");
+    expect(error.message).toBe("Invalid configuration: DISCOVERY must be static or etcd");
+  });
+});
+
+describe("isGatewayError", () => {
+  it("tells gateway errors from others", () => {
+    expect(isGatewayError(new TypeError("x"))).toBe(false);
+    expect(isGatewayError({ code: "INTERNAL", status: 500 })).toBe(false);
+    expect(isGatewayError(null)).toBe(false);
+    expect(isGatewayError("INTERNAL")).toBe(false);
+  });
+
+  it("recognises a gateway error thrown by another copy of the package", () => {
+    const brand = Symbol.for("@portico/core.GatewayError");
+    const foreign = Object.assign(new Error("x"), { code: "NOT_FOUND", status: 404, [brand]: true });
+    expect(isGatewayError(foreign)).toBe(true);
+  });
+});

@@ -1,0 +1,177 @@
+import { ERROR_CODES, type ErrorCode } from "./codes.js";
+
+/**
+ * Marks gateway errors in a way that survives duplicate copies of this
+ * package (`instanceof` does not): the symbol is shared through the global registry.
+ */
+const GATEWAY_ERROR = Symbol.for("@portico/core.GatewayError");
+
+export interface GatewayErrorOptions {
+  cause?: unknown;
+  /** The upstream service involved, for logs and metrics (never its URL). */
+  service?: string;
+  /** Seconds a client should wait before trying again (503, 429). */
+  retryAfterS?: number;
+}
+
+/**
+ * Base of every failure Portico knows about. `code` is stable and decides
+ * the HTTP status (see `ERROR_CODES`); `message` is safe to show a client.
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly service: string | undefined;
+  readonly retryAfterS: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.service = options.service;
+    this.retryAfterS = options.retryAfterS;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  get [GATEWAY_ERROR](): true {
+    return true;
+  }
+}
+
+export class InvalidInputError extends GatewayError {
+  constructor(message: string) {
+    super("INVALID_INPUT", message);
+  }
+}
+
+export class UnauthorizedError extends GatewayError {
+  constructor(message = "Missing or invalid credentials") {
+    super("UNAUTHORIZED", message);
+  }
+}
+
+export class NotFoundError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super("NOT_FOUND", message, options);
+  }
+}
+
+export class RateLimitedError extends GatewayError {
+  constructor(retryAfterS: number) {
+    super("RATE_LIMITED", "Rate limit exceeded for this key", { retryAfterS });
+  }
+}
+
+/** The upstream answered 404: an answer, not a failure of the service. */
+export class UpstreamNotFoundError extends GatewayError {
+  constructor(service: string) {
+    super("UPSTREAM_NOT_FOUND", `The ${service} service has no such resource`, { service });
+  }
+}
+
+/** The upstream answered another 4xx: it works, but refused what we asked. */
+export class UpstreamRejectedError extends GatewayError {
+  constructor(
+    service: string,
+    readonly upstreamStatus: number,
+  ) {
+    super("UPSTREAM_REJECTED", `The ${service} service rejected the request (${upstreamStatus})`, {
+      service,
+    });
+  }
+}
+
+export class UpstreamStatusError extends GatewayError {
+  constructor(
+    service: string,
+    readonly upstreamStatus: number,
+  ) {
+    super("UPSTREAM_STATUS", `The ${service} service failed (${upstreamStatus})`, { service });
+  }
+}
+
+/** Bad JSON, or JSON that is not the documented shape. */
+export class UpstreamBadResponseError extends GatewayError {
+  constructor(service: string, reason: string, cause?: unknown) {
+    super("UPSTREAM_BAD_RESPONSE", `The ${service} service sent an invalid answer: ${reason}`, {
+      service,
+      cause,
+    });
+  }
+}
+
+export class UpstreamConnectionError extends GatewayError {
+  constructor(
+    service: string,
+    /** True when the connection failed before any answer began: safe to retry an idempotent call. */
+    readonly beforeResponse: boolean,
+    cause?: unknown,
+  ) {
+    super("UPSTREAM_CONNECTION", `The ${service} service could not be reached`, { service, cause });
+  }
+}
+
+export class NoInstanceError extends GatewayError {
+  constructor(service: string) {
+    super("NO_INSTANCE", `No healthy instance of the ${service} service`, { service, retryAfterS: 1 });
+  }
+}
+
+export class CircuitOpenError extends GatewayError {
+  constructor(service: string, retryAfterS: number) {
+    super("CIRCUIT_OPEN", `The ${service} service is failing; calls are suspended`, { service, retryAfterS });
+  }
+}
+
+export class BulkheadFullError extends GatewayError {
+  constructor(service: string) {
+    super("BULKHEAD_FULL", `Too many calls in flight to the ${service} service`, { service, retryAfterS: 1 });
+  }
+}
+
+export class OverloadedError extends GatewayError {
+  constructor() {
+    super("OVERLOADED", "The gateway is overloaded", { retryAfterS: 1 });
+  }
+}
+
+export class UpstreamTimeoutError extends GatewayError {
+  constructor(service: string, timeoutMs: number) {
+    super("UPSTREAM_TIMEOUT", `The ${service} service did not answer within ${Math.round(timeoutMs)} ms`, {
+      service,
+    });
+  }
+}
+
+export class DeadlineExceededError extends GatewayError {
+  constructor(service?: string) {
+    super("DEADLINE_EXCEEDED", "The request deadline passed", service === undefined ? {} : { service });
+  }
+}
+
+export class ClientClosedError extends GatewayError {
+  constructor() {
+    super("CLIENT_CLOSED", "The client closed the request");
+  }
+}
+
+export class ConfigError extends GatewayError {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super("CONFIG_INVALID", `Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
+/** Narrowing helper that also accepts errors thrown across package copies. */
+export function isGatewayError(error: unknown): error is GatewayError {
+  if (error instanceof GatewayError) return true;
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { [GATEWAY_ERROR]?: unknown })[GATEWAY_ERROR] === true
+  );
+}

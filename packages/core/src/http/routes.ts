@@ -1,0 +1,35 @@
+import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
+import { GatewayError } from "../errors/index.js";
+import { sendProblem } from "./problem.js";
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** Handlers of one path, by method. */
+export type RouteMethods = Partial<Record<Method, RequestHandler | readonly RequestHandler[]>>;
+
+/**
+ * Mounts a route table. A path answers the methods it lists (GET also
+ * answers HEAD) and 405 with `Allow` for the others.
+ */
+export function mountRoutes(app: Express, table: Readonly<Record<string, RouteMethods>>): void {
+  for (const [path, methods] of Object.entries(table)) {
+    const allowed = Object.keys(methods).map((method) => method.toUpperCase());
+    if (allowed.includes("GET")) allowed.push("HEAD");
+    for (const [method, handlers] of Object.entries(methods) as [Method, RouteMethods[Method]][]) {
+      if (handlers === undefined) continue;
+      app[method](path, ...(Array.isArray(handlers) ? handlers : [handlers as RequestHandler]));
+    }
+    const allow = allowed.join(", ");
+    app.all(path, function methodNotAllowed(req: Request, res: Response, _next: NextFunction) {
+      res.setHeader("Allow", allow);
+      sendProblem(res, new GatewayError("METHOD_NOT_ALLOWED", `${req.method} is not served here`), req.path);
+    });
+  }
+}
+
+/** The last route: any unknown path is a 404 problem. */
+export function notFound(): RequestHandler {
+  return function notFound(req: Request, res: Response) {
+    sendProblem(res, new GatewayError("ROUTE_NOT_FOUND", "No such route"), req.path, res.locals.ctx);
+  };
+}

@@ -1,0 +1,92 @@
+import type { ServiceInstance } from "../discovery/service-registry.js";
+import { isGatewayError } from "../errors/index.js";
+
+/** How one upstream call or attempt ended, as metrics, logs and load balancing see it. */
+export type UpstreamOutcome =
+  /** An answer: 2xx, or a 4xx such as 404 (the service works). */
+  | "ok"
+  /** 5xx, bad JSON, wrong shape, connection error. */
+  | "error"
+  | "timeout"
+  /** Failed fast: the circuit is open. */
+  | "short-circuited"
+  /** Failed fast: the bulkhead is full or no instance is available. */
+  | "rejected"
+  /** The client went away or the deadline was gone before the call. */
+  | "aborted";
+
+export interface UpstreamCallEvent {
+  readonly service: string;
+  readonly outcome: UpstreamOutcome;
+  /** The whole call, retries included. */
+  readonly durationMs: number;
+  readonly error?: unknown;
+}
+
+export interface UpstreamAttemptEvent {
+  readonly service: string;
+  readonly instance: ServiceInstance;
+  readonly outcome: UpstreamOutcome;
+  readonly durationMs: number;
+  /** The HTTP status, when an answer came. */
+  readonly status?: number;
+}
+
+/**
+ * Told what happens to upstream calls. Every hook is optional and must not
+ * throw; it runs on the hot path, so it must be cheap. Coalesced joiners and
+ * fresh-cache hits are not calls: they have hooks of their own.
+ */
+export interface UpstreamObserver {
+  /** Once per real upstream call, after its retries. */
+  call?(event: UpstreamCallEvent): void;
+  /** Once per attempt at one instance. */
+  attempt?(event: UpstreamAttemptEvent): void;
+  retry?(service: string): void;
+  /** A caller shared a call already in flight. */
+  coalesced?(service: string): void;
+  /** A fresh-cache lookup (`<SERVICE>_CACHE_TTL_S`). */
+  cacheLookup?(service: string, hit: boolean): void;
+}
+
+/** Classifies a call's error (or `undefined` for success) by its code. */
+export function outcomeOf(error: unknown): UpstreamOutcome {
+  if (error === undefined) return "ok";
+  if (!isGatewayError(error)) return "error";
+  switch (error.code) {
+    case "UPSTREAM_NOT_FOUND":
+    case "UPSTREAM_REJECTED":
+      return "ok";
+    case "UPSTREAM_TIMEOUT":
+      return "timeout";
+    case "CIRCUIT_OPEN":
+      return "short-circuited";
+    case "BULKHEAD_FULL":
+    case "NO_INSTANCE":
+      return "rejected";
+    case "CLIENT_CLOSED":
+    case "DEADLINE_EXCEEDED":
+      return "aborted";
+    default:
+      return "error";
+  }
+}
+
+/** One observer that tells each of `observers`, in order. */
+export function combineObservers(...observers: readonly UpstreamObserver[]): UpstreamObserver {
+  const each =
+    <K extends keyof UpstreamObserver>(key: K) =>
+    (...args: Parameters<NonNullable<UpstreamObserver[K]>>) => {
+      for (const observer of observers) {
+        const hook = observer[key] as ((...a: typeof args) => void) | undefined;
+        hook?.apply(observer, args);
+      }
+    };
+  return {
+    call: each("call"),
+    attempt: each("attempt"),
+    retry: each("retry"),
+    coalesced: each("coalesced"),
+    cacheLookup: each("cacheLookup"),
+  };
+}

@@ -1,0 +1,3 @@
+export { MemoryRateLimiter, type MemoryRateLimiterOptions } from "./memory-rate-limiter.js";
+export { type Quota, type RateLimitOptions, rateLimit } from "./rate-limit-middleware.js";
+export type { RateLimitDecision, RateLimiter } from "./rate-limiter.js";

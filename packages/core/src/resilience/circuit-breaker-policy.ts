@@ -1,0 +1,200 @@
+import { EventEmitter } from "node:events";
+import CircuitBreaker from "opossum";
+import type { PolicyContext } from "../context.js";
+import { CircuitOpenError, ClientClosedError, DeadlineExceededError } from "../errors/index.js";
+import { isAbandoned } from "./failures.js";
+import type { Policy } from "./policy.js";
+
+export type CircuitState = "closed" | "open" | "half-open";
+
+/** What the breaker saw in its rolling window, for metrics and the dashboard. */
+export interface CircuitSnapshot {
+  readonly state: CircuitState;
+  /**
+   * Calls that settled in the window and were counted (`failures + successes`);
+   * short-circuited and abandoned calls are not counted.
+   */
+  readonly calls: number;
+  readonly failures: number;
+  readonly successes: number;
+  /** Calls short-circuited in the window. */
+  readonly rejected: number;
+  /** failures / calls, 0..100; 0 with no calls. */
+  readonly errorPct: number;
+}
+
+export interface CircuitBreakerOptions {
+  service: string;
+  /** Rolling window length (`BREAKER_WINDOW_MS`). */
+  windowMs: number;
+  /** Counted calls the window must hold before it may open (`BREAKER_MIN_REQUESTS`). */
+  minRequests: number;
+  /** Opens at this failure percentage or more (`BREAKER_ERROR_PCT`). */
+  errorPct: number;
+  /** How long it stays open before one trial call (`BREAKER_OPEN_MS`). */
+  openMs: number;
+  /** What counts as a failure; everything else that settles counts as a success (unless ignored). */
+  isFailure: (error: unknown) => boolean;
+  /**
+   * Outcomes counted neither way: the client went away, or the call never
+   * started. Default `isAbandoned` (CLIENT_CLOSED, DEADLINE_EXCEEDED).
+   */
+  isIgnored?: (error: unknown) => boolean;
+  /** Buckets the window is cut into. Default 10. */
+  buckets?: number;
+}
+
+export interface CircuitBreakerPolicy extends Policy {
+  readonly state: CircuitState;
+  snapshot(): CircuitSnapshot;
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onStateChange(listener: (state: CircuitState) => void): () => void;
+  /** Stops its timers. */
+  dispose(): void;
+}
+
+interface Bucket {
+  successes: number;
+  failures: number;
+  rejected: number;
+}
+
+const emptyBucket = (): Bucket => ({ successes: 0, failures: 0, rejected: 0 });
+
+/**
+ * A Hystrix-style circuit breaker per upstream service. opossum (a
+ * maintained port of Hystrix) runs the state machine: the open period and
+ * the single half-open trial, whose success closes and whose failure
+ * reopens the circuit.
+ *
+ * The decision to open is ours, from a rolling window of our own, because
+ * opossum's counts do not match the contract: they include calls still in
+ * flight and calls the client abandoned, they open strictly above the
+ * percentage (the contract: at or above), and they are only checked on a
+ * failure. Here only settled, counted calls are in the window, it is checked
+ * after each of them, and it is emptied when the circuit closes (a fresh
+ * window after a successful trial).
+ */
+export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBreakerPolicy {
+  const {
+    service,
+    windowMs,
+    minRequests,
+    errorPct,
+    openMs,
+    isFailure,
+    isIgnored = isAbandoned,
+    buckets: bucketCount = 10,
+  } = options;
+  const buckets = Math.max(1, Math.floor(bucketCount));
+  const window: Bucket[] = Array.from({ length: buckets }, emptyBucket);
+  // opossum keeps its own (unused) window, which grows unless rotated too.
+  const rotation = new EventEmitter();
+  const rotate = () => {
+    window.pop();
+    window.unshift(emptyBucket());
+    rotation.emit("rotate");
+  };
+  const ticker = setInterval(rotate, Math.max(1, Math.floor(windowMs / buckets)));
+  ticker.unref();
+
+  type Action = (fn: (ctx: PolicyContext) => Promise<unknown>, ctx: PolicyContext) => Promise<unknown>;
+  const action: Action = (fn, ctx) => fn(ctx);
+  const breaker = new CircuitBreaker<Parameters<Action>, unknown>(action, {
+    name: service,
+    timeout: false,
+    resetTimeout: openMs,
+    rollingCountTimeout: windowMs,
+    rollingCountBuckets: buckets,
+    // Never opens on its own from closed: we decide (see `record`). In
+    // half-open, any outcome that is not a success reopens the circuit,
+    // including an abandoned trial, which proved nothing.
+    volumeThreshold: Number.MAX_SAFE_INTEGER,
+    errorThresholdPercentage: 100,
+    errorFilter: (error: unknown) => !isFailure(error) && !isIgnored(error),
+    rotateBucketController: rotation,
+    enableSnapshots: false,
+    rollingPercentilesEnabled: false,
+  });
+
+  let openedAt = 0;
+  const listeners = new Set<(state: CircuitState) => void>();
+  const notify = (state: CircuitState) => {
+    for (const listener of listeners) listener(state);
+  };
+  breaker.on("open", () => {
+    openedAt = performance.now();
+    notify("open");
+  });
+  breaker.on("halfOpen", () => notify("half-open"));
+  breaker.on("close", () => {
+    for (let i = 0; i < buckets; i++) window[i] = emptyBucket();
+    notify("closed");
+  });
+
+  const stateOf = (): CircuitState => (breaker.halfOpen ? "half-open" : breaker.opened ? "open" : "closed");
+
+  const totals = (): Bucket => {
+    const sum = emptyBucket();
+    for (const bucket of window) {
+      sum.successes += bucket.successes;
+      sum.failures += bucket.failures;
+      sum.rejected += bucket.rejected;
+    }
+    return sum;
+  };
+
+  const record = (outcome: "successes" | "failures" | "rejected") => {
+    const head = window[0];
+    if (head !== undefined) head[outcome]++;
+    if (outcome === "rejected" || !breaker.closed) return;
+    const { successes, failures } = totals();
+    const calls = successes + failures;
+    if (calls >= minRequests && failures * 100 >= errorPct * calls) breaker.open();
+  };
+
+  return {
+    get state() {
+      return stateOf();
+    },
+    async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
+      // A call that cannot start must not take the half-open trial's place.
+      if (ctx.signal.aborted) throw new ClientClosedError();
+      if (ctx.deadline - performance.now() <= 0) throw new DeadlineExceededError(service);
+      let value: T;
+      try {
+        value = (await breaker.fire(fn, ctx)) as T;
+      } catch (error) {
+        if ((error as { code?: unknown } | null)?.code === "EOPENBREAKER") {
+          record("rejected");
+          const leftMs = openedAt + openMs - performance.now();
+          throw new CircuitOpenError(service, Math.max(1, Math.ceil(leftMs / 1000)));
+        }
+        if (!isIgnored(error)) record(isFailure(error) ? "failures" : "successes");
+        throw error;
+      }
+      record("successes");
+      return value;
+    },
+    snapshot(): CircuitSnapshot {
+      const { successes, failures, rejected } = totals();
+      const calls = successes + failures;
+      return {
+        state: stateOf(),
+        calls,
+        failures,
+        successes,
+        rejected,
+        errorPct: calls > 0 ? (failures / calls) * 100 : 0,
+      };
+    },
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dispose() {
+      clearInterval(ticker);
+      breaker.shutdown();
+    },
+  };
+}

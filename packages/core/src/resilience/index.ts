@@ -1,0 +1,27 @@
+export { type BulkheadPolicy, bulkheadPolicy } from "./bulkhead-policy.js";
+export {
+  type CircuitBreakerOptions,
+  type CircuitBreakerPolicy,
+  type CircuitSnapshot,
+  type CircuitState,
+  circuitBreakerPolicy,
+} from "./circuit-breaker-policy.js";
+export { isAbandoned, isRetryable, isServiceFailure } from "./failures.js";
+export {
+  type DegradedKind,
+  emptyFallback,
+  type FallbackOutcome,
+  type FallbackPolicy,
+  type LastKnownGoodOptions,
+  lastKnownGoodFallback,
+  staticFallback,
+} from "./fallback-policy.js";
+export { childAbortController, type Policy, wrap } from "./policy.js";
+export { RetryBudget } from "./retry-budget.js";
+export { type RetryPolicyOptions, retryPolicy } from "./retry-policy.js";
+export { type TimeoutPolicyOptions, timeoutPolicy } from "./timeout-policy.js";
+export {
+  createUpstreamPolicy,
+  type UpstreamPolicy,
+  type UpstreamPolicyOptions,
+} from "./upstream-policy.js";

@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { PolicyContext } from "../context.js";
+import {
+  BulkheadFullError,
+  CircuitOpenError,
+  UpstreamStatusError,
+  UpstreamTimeoutError,
+} from "../errors/index.js";
+import { deferred, settle, useFakeClock } from "../test-support/async.js";
+import { createUpstreamPolicy, type UpstreamPolicy, type UpstreamPolicyOptions } from "./upstream-policy.js";
+
+let created: UpstreamPolicy[] = [];
+
+function upstream(overrides: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicy {
+  const policy = createUpstreamPolicy({
+    service: "catalog",
+    timeoutMs: 100,
+    breaker: { windowMs: 10_000, minRequests: 4, errorPct: 50, openMs: 5_000 },
+    maxConcurrent: 8,
+    idempotent: true,
+    ...overrides,
+  });
+  created.push(policy);
+  return policy;
+}
+
+const ctx = (signal: AbortSignal = new AbortController().signal): PolicyContext => ({
+  signal,
+  deadline: performance.now() + 2_000,
+});
+
+const hang = (context: PolicyContext) =>
+  new Promise<never>((_, reject) =>
+    context.signal.addEventListener("abort", () => reject(context.signal.reason)),
+  );
+
+beforeEach(() => {
+  useFakeClock();
+});
+
+afterEach(() => {
+  for (const policy of created) policy.breaker.dispose();
+  created = [];
+  expect(vi.getTimerCount()).toBe(0);
+  vi.useRealTimers();
+});
+
+describe("createUpstreamPolicy", () => {
+  it("retries a 503 and lets the breaker count every attempt", async () => {
+    const onRetry = vi.fn();
+    const { policy, breaker } = upstream({ onRetry });
+    let attempts = 0;
+    const outcome = settle(
+      policy.execute(async () => {
+        attempts++;
+        if (attempts === 1) throw new UpstreamStatusError("catalog", 503);
+        return "ok";
+      }, ctx()),
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await outcome).toEqual({ ok: true, value: "ok" });
+    expect(onRetry).toHaveBeenCalledTimes(1);
+    expect(breaker.snapshot()).toMatchObject({ calls: 2, failures: 1, successes: 1 });
+  });
+
+  it("does not retry a call that is not idempotent", async () => {
+    const { policy } = upstream({ idempotent: false });
+    const fn = vi.fn(async () => {
+      throw new UpstreamStatusError("catalog", 503);
+    });
+    await expect(policy.execute(fn, ctx())).rejects.toBeInstanceOf(UpstreamStatusError);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it("limits each attempt by the timeout and does not retry a timeout", async () => {
+    const { policy, breaker } = upstream();
+    const fn = vi.fn(hang);
+    const outcome = settle(policy.execute(fn, ctx()));
+    await vi.advanceTimersByTimeAsync(100);
+    const result = await outcome;
+    expect((result as { error: unknown }).error).toBeInstanceOf(UpstreamTimeoutError);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(breaker.snapshot().failures).toBe(1);
+  });
+
+  it("stops retrying at once when the breaker opens", async () => {
+    const { policy, breaker } = upstream({
+      breaker: { windowMs: 10_000, minRequests: 2, errorPct: 50, openMs: 5_000 },
+    });
+    const fn = vi.fn(async () => {
+      throw new UpstreamStatusError("catalog", 503);
+    });
+    const outcome = settle(policy.execute(fn, ctx()));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const result = await outcome;
+    // Two attempts opened the breaker; the third was short-circuited.
+    expect(fn).toHaveBeenCalledTimes(2);
+    expect((result as { error: unknown }).error).toBeInstanceOf(CircuitOpenError);
+    expect(breaker.state).toBe("open");
+  });
+
+  it("sheds calls past the bulkhead without counting them against the service", async () => {
+    const { policy, breaker, bulkhead } = upstream({ maxConcurrent: 1, timeoutMs: 1_000 });
+    const gate = deferred<string>();
+    const first = policy.execute(() => gate.promise, ctx());
+    await expect(policy.execute(async () => "never", ctx())).rejects.toBeInstanceOf(BulkheadFullError);
+    expect(bulkhead.inFlight).toBe(1);
+    gate.resolve("done");
+    await expect(first).resolves.toBe("done");
+    expect(breaker.snapshot()).toMatchObject({ calls: 1, failures: 0 });
+  });
+});
