@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { Express } from "express";
 import type { Env } from "../config/env.js";
 import { type GatewayConfig, loadGatewayConfig } from "../config/gateway-config.js";
@@ -11,8 +11,19 @@ export interface RunBffOptions<C extends GatewayConfig> {
   defaultPort: number;
   /** Extends the shared configuration with the app's own variables. */
   loadConfig?: (env: Env, base: GatewayConfig) => C;
-  createApp: (gateway: Gateway, config: C) => Express | Promise<Express>;
+  createApp: (gateway: Gateway, config: C) => Express | BffApp | Promise<Express | BffApp>;
   env?: Env;
+}
+
+/**
+ * An app that needs more than request handling: `attach` receives the
+ * listening HTTP server (e.g. for WebSocket upgrades), `close` runs on
+ * shutdown after the server stopped accepting (e.g. to close a broker).
+ */
+export interface BffApp {
+  readonly app: Express;
+  attach?(server: Server): void;
+  close?(): Promise<void>;
 }
 
 /** How long requests in progress may take to finish after SIGTERM. */
@@ -39,8 +50,11 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
     throw error;
   }
   const gateway = createGateway(config);
-  const app = await options.createApp(gateway, config);
-  const server = app.listen(config.port, config.host);
+  const created = await options.createApp(gateway, config);
+  const bff: BffApp = "app" in created ? created : { app: created };
+  const server = createServer(bff.app);
+  bff.attach?.(server);
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -66,7 +80,7 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
     forced.unref();
     server.close(() => {
       clearTimeout(forced);
-      gateway.close().finally(() => process.exit(0));
+      Promise.allSettled([bff.close?.(), gateway.close()]).finally(() => process.exit(0));
     });
     server.closeIdleConnections();
   };
