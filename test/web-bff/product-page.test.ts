@@ -12,6 +12,7 @@ import {
   startBff,
   startDemoShop,
 } from "../support/processes.js";
+import { bearer, demoToken } from "../support/tokens.js";
 import {
   expectedProduct,
   expectedRecommendations,
@@ -20,7 +21,6 @@ import {
   seedPrice,
   seedProduct,
 } from "./expected.js";
-import { bearer, demoToken } from "./tokens.js";
 
 let shop: DemoShop;
 let bff: RunningBff;

@@ -10,8 +10,15 @@ import {
   startBff,
   startDemoShop,
 } from "../support/processes.js";
+import {
+  bearer,
+  demoKid,
+  demoToken,
+  foreignEs256Token,
+  unsignedToken,
+  validClaims,
+} from "../support/tokens.js";
 import { expectedWishlist, type WishlistBody } from "./expected.js";
-import { bearer, demoKid, demoToken, foreignEs256Token, unsignedToken, validClaims } from "./tokens.js";
 
 let shop: DemoShop;
 let bff: RunningBff;

@@ -1,6 +1,7 @@
 import { authenticate, createGatewayApp, type Gateway, mountRoutes } from "@portico/core";
 import type { Express } from "express";
 import { productDetails } from "./routes/product-details.js";
+import { reviewsPassThrough } from "./routes/reviews.js";
 
 export const DEFAULT_PORT = 8081;
 
@@ -11,6 +12,7 @@ export function createApp(gateway: Gateway): Express {
   mountRoutes(app, {
     "/productdetails/:productId": { get: details },
     "/productdetails": { get: details },
+    "/reviews": { get: reviewsPassThrough(gateway) },
   });
   return finish();
 }

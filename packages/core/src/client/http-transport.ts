@@ -2,7 +2,13 @@ import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance, isAxiosError } from "axios";
 import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
-import { queryString, type Transport, type TransportRequest, type TransportResponse } from "./transport.js";
+import {
+  queryString,
+  type StreamResponse,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from "./transport.js";
 
 export interface HttpTransportOptions {
   /** Most sockets kept per instance. Default 256. */
@@ -57,6 +63,26 @@ export class HttpTransport implements Transport {
       return { status, body: JSON.parse(text) as unknown };
     } catch (error) {
       throw new UpstreamBadResponseError(request.service, "malformed JSON", error);
+    }
+  }
+
+  /** The raw answer, body unread and not decompressed, for relaying as it is. */
+  async stream(request: TransportRequest): Promise<StreamResponse> {
+    const url = request.baseUrl + request.path + queryString(request.query);
+    try {
+      const response = await this.#axios.get<StreamResponse["body"]>(url, {
+        headers: request.headers,
+        signal: request.signal,
+        responseType: "stream",
+        decompress: false,
+      });
+      return {
+        status: response.status,
+        headers: response.headers as StreamResponse["headers"],
+        body: response.data,
+      };
+    } catch (error) {
+      throw classify(error, request);
     }
   }
 

@@ -1,8 +1,14 @@
 export { HttpTransport, type HttpTransportOptions } from "./http-transport.js";
-export { type GetOptions, ServiceClient, type ServiceClientOptions } from "./service-client.js";
+export {
+  type GetOptions,
+  ServiceClient,
+  type ServiceClientOptions,
+  type StreamOptions,
+} from "./service-client.js";
 export {
   encodePath,
   queryString,
+  type StreamResponse,
   type Transport,
   type TransportRequest,
   type TransportResponse,

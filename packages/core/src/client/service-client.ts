@@ -4,6 +4,7 @@ import type { SingleFlight } from "../cache/single-flight.js";
 import { type PolicyContext, type RequestContext, traceparentOf } from "../context.js";
 import type { LoadBalancer } from "../discovery/load-balancer.js";
 import {
+  GatewayError,
   UpstreamBadResponseError,
   UpstreamNotFoundError,
   UpstreamRejectedError,
@@ -13,7 +14,7 @@ import { outcomeOf, type UpstreamObserver } from "../observability/upstream-obse
 import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Policy } from "../resilience/policy.js";
-import { queryString, type Transport } from "./transport.js";
+import { queryString, type StreamResponse, type Transport } from "./transport.js";
 
 export interface ServiceClientOptions {
   service: string;
@@ -32,6 +33,11 @@ export interface ServiceClientOptions {
 
 export interface GetOptions {
   readonly query?: Readonly<Record<string, string | number>>;
+}
+
+export interface StreamOptions extends GetOptions {
+  /** Extra request headers (e.g. `X-Forwarded-*`); the request id and trace are always sent. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -84,6 +90,58 @@ export class ServiceClient {
           .catch(() => {});
       }
       return value;
+    } finally {
+      ctx.timings.record(this.service, performance.now() - started);
+    }
+  }
+
+  /**
+   * Opens a streamed GET for a pass-through route. The resilience pipeline
+   * (retry, bulkhead, breaker, timeout) covers the call until the status and
+   * headers arrive; a 5xx is a failure, a 2xx or 4xx is relayed as it is.
+   * The caller owns the body: it must consume or destroy it.
+   */
+  async stream(ctx: RequestContext, path: string, options: StreamOptions = {}): Promise<StreamResponse> {
+    const transport = this.#options.transport;
+    const open = transport.stream?.bind(transport);
+    if (open === undefined)
+      throw new GatewayError("INTERNAL", `The ${this.service} service cannot be streamed`);
+    const observer = this.#options.observer;
+    const started = performance.now();
+    try {
+      const response = await this.#options.policy.execute(
+        async (attemptCtx) => {
+          const instance = this.#options.balancer.pick();
+          const answer = await open({
+            service: this.service,
+            baseUrl: instance.url,
+            path,
+            query: options.query,
+            headers: {
+              ...options.headers,
+              "x-request-id": ctx.requestId,
+              traceparent: traceparentOf(ctx.trace),
+            },
+            signal: attemptCtx.signal,
+          });
+          if (answer.status >= 500) {
+            answer.body.destroy();
+            throw new UpstreamStatusError(this.service, answer.status);
+          }
+          return answer;
+        },
+        { signal: ctx.signal, deadline: ctx.deadline },
+      );
+      observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
+      return response;
+    } catch (error) {
+      observer?.call?.({
+        service: this.service,
+        outcome: outcomeOf(error),
+        durationMs: performance.now() - started,
+        error,
+      });
+      throw error;
     } finally {
       ctx.timings.record(this.service, performance.now() - started);
     }

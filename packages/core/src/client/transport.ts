@@ -18,9 +18,19 @@ export interface TransportResponse {
   readonly body: unknown;
 }
 
+/** An answer whose body is relayed as it arrives (pass-through routes). */
+export interface StreamResponse {
+  readonly status: number;
+  /** Response headers, lower-case names, as the upstream sent them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: NodeJS.ReadableStream & { destroy(error?: Error): void };
+}
+
 /** Moves a request to an instance and back; HTTP today, AMQP for some services. */
 export interface Transport {
   get(request: TransportRequest): Promise<TransportResponse>;
+  /** Resolves once the status and headers arrived; only transports that can stream have it. */
+  stream?(request: TransportRequest): Promise<StreamResponse>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,10 @@
+import { z } from "zod";
 import { InvalidInputError } from "../errors/index.js";
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A product or customer id in a zod schema (query or params validation). */
+export const idSchema = z.string().regex(ID, "must match ^[A-Za-z0-9_-]{1,64}$");
 
 /** True for a well-formed product or customer id (contract section 2). */
 export function isValidId(value: unknown): value is string {
