@@ -92,6 +92,7 @@ describe("mobile product details with bad credentials answers 401, never an anon
   for (const [label, headersFor] of cases) {
     it(`for ${label}`, async () => {
       const response = await fetch(`${bff.url}/productdetails/p1`, { headers: await headersFor(shop) });
+      expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="portico"/);
       await expectProblem(response, 401, "/productdetails/p1");
     });
   }

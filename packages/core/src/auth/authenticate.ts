@@ -16,8 +16,20 @@ export function authenticate(verify: TokenVerifier): RequestHandler {
     const header = req.get("authorization");
     if (header === undefined) return next();
     const match = BEARER.exec(header.trim());
-    if (match === null) throw new UnauthorizedError("Authorization must be a Bearer JWT");
-    const identity = await verify(match[1] as string);
+    // RFC 6750: a rejected bearer token says so in its challenge.
+    if (match === null) {
+      res.setHeader("WWW-Authenticate", 'Bearer realm="portico"');
+      throw new UnauthorizedError("Authorization must be a Bearer JWT");
+    }
+    let identity: Awaited<ReturnType<TokenVerifier>>;
+    try {
+      identity = await verify(match[1] as string);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) {
+        res.setHeader("WWW-Authenticate", 'Bearer realm="portico", error="invalid_token"');
+      }
+      throw error;
+    }
     setContext(res, withIdentity(contextOf(res), identity));
     next();
   };
@@ -26,7 +38,10 @@ export function authenticate(verify: TokenVerifier): RequestHandler {
 /** For routes only a signed-in customer may call. */
 export function requireCustomer(): RequestHandler {
   return function requireCustomer(_req: Request, res: Response, next: NextFunction): void {
-    if (contextOf(res).identity?.customerId === undefined) throw new UnauthorizedError("Sign-in required");
+    if (contextOf(res).identity?.customerId === undefined) {
+      res.setHeader("WWW-Authenticate", 'Bearer realm="portico"');
+      throw new UnauthorizedError("Sign-in required");
+    }
     next();
   };
 }
