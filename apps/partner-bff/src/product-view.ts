@@ -1,4 +1,4 @@
-import { type Product as CatalogProduct, type Price, type Stock, UpstreamNotFoundError } from "@portico/core";
+import type { Product as CatalogProduct, Price, Stock } from "@portico/core";
 import type { Availability, Degraded, Product } from "./api/schemas.js";
 
 /**
@@ -29,17 +29,4 @@ export function partnerProduct(
     availability,
     degraded,
   };
-}
-
-/**
- * A 404 from an optional service is an answer ("no price for this product"),
- * not a failure: the part is null and not marked degraded.
- */
-export async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof UpstreamNotFoundError) return null;
-    throw error;
-  }
 }

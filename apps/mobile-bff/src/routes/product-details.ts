@@ -1,17 +1,17 @@
 import {
   composition,
   contextOf,
+  EMPTY_REVIEWS,
   emptyFallback,
+  foundOr,
   type Gateway,
-  lastKnownGoodFallback,
-  NotFoundError,
-  type Price,
-  type Reviews,
+  lastKnownPriceFallback,
+  nullIfNotFound,
+  type ReviewSummary,
   requireId,
   sendJson,
   staticFallback,
   TOP_TEN_RECOMMENDATIONS,
-  UpstreamNotFoundError,
 } from "@portico/core";
 import type { Request, Response } from "express";
 
@@ -19,9 +19,6 @@ interface Input {
   readonly productId: string;
   readonly customerId: string | undefined;
 }
-
-type ReviewSummary = Pick<Reviews, "average" | "count" | "items">;
-const EMPTY_REVIEWS: ReviewSummary = { average: null, count: 0, items: [] };
 
 /**
  * The product-details screen in one call (contract 2.2): catalog is
@@ -32,14 +29,12 @@ export function productDetails(gateway: Gateway) {
   const plan = composition<Input>()
     .part("product", { run: (ctx, { productId }) => shop.product(ctx, productId) })
     .part("price", {
-      fallback: lastKnownGoodFallback<Price | null>({
-        store: gateway.lastKnownGood,
-        prefix: "lkg:price",
-        ttlS: config.cacheStaleTtlS,
-        orElse: emptyFallback(null),
+      fallback: lastKnownPriceFallback({
+        lastKnownGood: gateway.lastKnownGood,
+        cacheStaleTtlS: config.cacheStaleTtlS,
       }),
       key: ({ productId }) => productId,
-      run: (ctx, { productId }) => shop.price(ctx, productId),
+      run: (ctx, { productId }) => nullIfNotFound(shop.price(ctx, productId)),
     })
     .part("reviews", {
       fallback: emptyFallback<ReviewSummary>(EMPTY_REVIEWS),
@@ -47,7 +42,7 @@ export function productDetails(gateway: Gateway) {
     })
     .part("inventory", {
       fallback: emptyFallback(null),
-      run: (ctx, { productId }) => shop.stock(ctx, productId),
+      run: (ctx, { productId }) => nullIfNotFound(shop.stock(ctx, productId)),
     })
     .part("shipping", {
       fallback: emptyFallback([]),
@@ -73,13 +68,11 @@ export function productDetails(gateway: Gateway) {
   return async function productDetailsHandler(req: Request, res: Response): Promise<void> {
     const productId = requireId(req.params.productId ?? req.query.productid, "productId");
     const ctx = contextOf(res);
-    let result: Awaited<ReturnType<typeof plan.run>>;
-    try {
-      result = await plan.run(ctx, { productId, customerId: ctx.identity?.customerId });
-    } catch (error) {
-      if (error instanceof UpstreamNotFoundError) throw new NotFoundError(`No product with id ${productId}`);
-      throw error;
-    }
+    const result = await foundOr(
+      plan.run(ctx, { productId, customerId: ctx.identity?.customerId }),
+      "catalog",
+      `No product with id ${productId}`,
+    );
     const { product, price, reviews, inventory, shipping, recommendations, cart, orders } = result.values;
     sendJson(res, {
       product: {

@@ -2,18 +2,17 @@ import {
   composition,
   contextOf,
   emptyFallback,
+  foundOr,
   type Gateway,
-  lastKnownGoodFallback,
-  NotFoundError,
-  type Price,
+  lastKnownPriceFallback,
+  nullIfNotFound,
   type Stock,
   sendJson,
-  UpstreamNotFoundError,
 } from "@portico/core";
 import type { Request, Response } from "express";
 import { productPathSchema } from "../api/schemas.js";
 import { parseParams } from "../api/validate.js";
-import { availabilityOf, nullIfNotFound, partnerProduct } from "../product-view.js";
+import { availabilityOf, partnerProduct } from "../product-view.js";
 
 /**
  * `GET /v1/products/{id}` (contract 2.4): the catalog is required; the price
@@ -24,11 +23,9 @@ export function productRoute(gateway: Gateway) {
   const plan = composition<{ id: string }>()
     .part("product", { run: (ctx, { id }) => shop.product(ctx, id) })
     .part("price", {
-      fallback: lastKnownGoodFallback<Price | null>({
-        store: gateway.lastKnownGood,
-        prefix: "lkg:price",
-        ttlS: config.cacheStaleTtlS,
-        orElse: emptyFallback(null),
+      fallback: lastKnownPriceFallback({
+        lastKnownGood: gateway.lastKnownGood,
+        cacheStaleTtlS: config.cacheStaleTtlS,
       }),
       key: ({ id }) => id,
       run: (ctx, { id }) => nullIfNotFound(shop.price(ctx, id)),
@@ -41,15 +38,7 @@ export function productRoute(gateway: Gateway) {
 
   return async function product(req: Request, res: Response): Promise<void> {
     const { id } = parseParams(productPathSchema, req.params, "path");
-    let result: Awaited<ReturnType<typeof plan.run>>;
-    try {
-      result = await plan.run(contextOf(res), { id });
-    } catch (error) {
-      if (error instanceof UpstreamNotFoundError && error.service === "catalog") {
-        throw new NotFoundError(`No product with id ${id}`);
-      }
-      throw error;
-    }
+    const result = await foundOr(plan.run(contextOf(res), { id }), "catalog", `No product with id ${id}`);
     const { product, price, stock } = result.values;
     const { price: priceKind, availability: availabilityKind } = result.degraded;
     sendJson(

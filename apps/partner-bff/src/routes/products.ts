@@ -3,6 +3,7 @@ import {
   contextOf,
   emptyFallback,
   type Gateway,
+  nullIfNotFound,
   type Price,
   type RequestContext,
   type ShopApi,
@@ -12,7 +13,7 @@ import {
 import type { Request, Response } from "express";
 import { type Degraded, type ProductList, productsQuerySchema } from "../api/schemas.js";
 import { parseParams } from "../api/validate.js";
-import { availabilityOf, nullIfNotFound, partnerProduct } from "../product-view.js";
+import { availabilityOf, partnerProduct } from "../product-view.js";
 
 /** A per-id inventory call that failed (as opposed to `null`: inventory has no record). */
 const FAILED = Symbol("failed");

@@ -1,19 +1,20 @@
 import {
   composition,
   contextOf,
+  EMPTY_REVIEWS,
   emptyFallback,
+  foundOr,
   type Gateway,
-  lastKnownGoodFallback,
-  NotFoundError,
+  lastKnownPriceFallback,
+  nullIfNotFound,
   type Order,
   type Price,
   type Product,
-  type Reviews,
+  type ReviewSummary,
   requireId,
   sendJson,
   staticFallback,
   TOP_TEN_RECOMMENDATIONS,
-  UpstreamNotFoundError,
 } from "@portico/core";
 import type { Request, Response } from "express";
 import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
@@ -26,8 +27,6 @@ interface Input {
 /** The page shows this many reviews, recommendations and orders. */
 const LIST_LIMIT = 10;
 
-type ReviewSummary = Pick<Reviews, "average" | "count" | "items">;
-const EMPTY_REVIEWS: ReviewSummary = { average: null, count: 0, items: [] };
 const NO_PRODUCTS: readonly Product[] = [];
 const NO_PRICES: readonly Price[] = [];
 
@@ -43,14 +42,12 @@ export function productPage(gateway: Gateway) {
   const plan = composition<Input>()
     .part("product", { run: (ctx, { productId }) => shop.product(ctx, productId) })
     .part("price", {
-      fallback: lastKnownGoodFallback<Price | null>({
-        store: gateway.lastKnownGood,
-        prefix: "lkg:price",
-        ttlS: config.cacheStaleTtlS,
-        orElse: emptyFallback(null),
+      fallback: lastKnownPriceFallback({
+        lastKnownGood: gateway.lastKnownGood,
+        cacheStaleTtlS: config.cacheStaleTtlS,
       }),
       key: ({ productId }) => productId,
-      run: (ctx, { productId }) => shop.price(ctx, productId),
+      run: (ctx, { productId }) => nullIfNotFound(shop.price(ctx, productId)),
     })
     .part("reviews", {
       fallback: emptyFallback<ReviewSummary>(EMPTY_REVIEWS),
@@ -58,7 +55,7 @@ export function productPage(gateway: Gateway) {
     })
     .part("inventory", {
       fallback: emptyFallback(null),
-      run: (ctx, { productId }) => shop.stock(ctx, productId),
+      run: (ctx, { productId }) => nullIfNotFound(shop.stock(ctx, productId)),
     })
     .part("shipping", {
       fallback: emptyFallback([]),
@@ -99,13 +96,11 @@ export function productPage(gateway: Gateway) {
   return async function productPageHandler(req: Request, res: Response): Promise<void> {
     const productId = requireId(req.params.productId, "productId");
     const ctx = contextOf(res);
-    let result: Awaited<ReturnType<typeof plan.run>>;
-    try {
-      result = await plan.run(ctx, { productId, customerId: ctx.identity?.customerId });
-    } catch (error) {
-      if (error instanceof UpstreamNotFoundError) throw new NotFoundError(`No product with id ${productId}`);
-      throw error;
-    }
+    const result = await foundOr(
+      plan.run(ctx, { productId, customerId: ctx.identity?.customerId }),
+      "catalog",
+      `No product with id ${productId}`,
+    );
     const { product, price, reviews, inventory, shipping, cart, orders } = result.values;
     const { recommendations, recommendedProducts, recommendedPrices } = result.values;
     sendJson(res, {

@@ -2,11 +2,10 @@ import {
   composition,
   contextOf,
   emptyFallback,
+  foundOr,
   type Gateway,
-  NotFoundError,
   type Price,
   sendJson,
-  UpstreamNotFoundError,
 } from "@portico/core";
 import type { Request, Response } from "express";
 import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
@@ -41,16 +40,8 @@ export function wishlist(gateway: Gateway) {
     const ctx = contextOf(res);
     // `requireCustomer()` runs first: there is a customer id here.
     const customerId = ctx.identity?.customerId as string;
-    let result: Awaited<ReturnType<typeof plan.run>>;
-    try {
-      result = await plan.run(ctx, { customerId });
-    } catch (error) {
-      // A valid token for a customer the shop does not know (the catalog batch never answers 404).
-      if (error instanceof UpstreamNotFoundError && error.service === "customers") {
-        throw new NotFoundError("No such customer");
-      }
-      throw error;
-    }
+    // A valid token for a customer the shop does not know is a 404.
+    const result = await foundOr(plan.run(ctx, { customerId }), "customers", "No such customer");
     const { customer, products, prices } = result.values;
     sendJson(res, {
       items: withCatalogDetails(wishlistEntries(customer.wishlist), products, prices),
