@@ -1,4 +1,5 @@
 import type { Router } from "express";
+import { type DemoAmqp, type DemoAmqpOptions, startDemoAmqp } from "./amqp/start-demo-amqp.js";
 import { type AuthKeys, createAuthKeys } from "./auth/auth-keys.js";
 import { createControlApp } from "./control/control-app.js";
 import { DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER, DEFAULT_CONTROL_PORT } from "./defaults.js";
@@ -42,6 +43,8 @@ export interface DemoServicesOptions {
   readonly auth?: { readonly issuer?: string; readonly audience?: string };
   /** Requests kept per service in the request log. Default 1000. */
   readonly recordLimit?: number;
+  /** Connect to a broker: publish data-change events, and serve shipping on its queue if asked. */
+  readonly amqp?: DemoAmqpOptions | undefined;
 }
 
 /** A running set of demo services; see {@link startDemoServices}. */
@@ -167,6 +170,15 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
     await closeAll();
     throw failed.reason;
   }
+  // The broker never blocks start-up for long nor fails it: the link keeps retrying on its own.
+  let amqp: DemoAmqp | undefined;
+  if (options.amqp !== undefined) {
+    amqp = await startDemoAmqp(options.amqp, {
+      store,
+      shippingFaults: instances.get("shipping")?.faults,
+      recorder,
+    });
+  }
 
   const instanceOf = (service: ServiceName): ServiceInstance => {
     const instance = instances.get(service);
@@ -189,6 +201,9 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
     requests: (service) => recorder.list(service),
     clearRequests: (service) => recorder.clear(service),
     stats: (service) => recorder.snapshot(service),
-    close: closeAll,
+    close: async () => {
+      await amqp?.close();
+      await closeAll();
+    },
   };
 }

@@ -1,5 +1,7 @@
 import { ConfigError } from "./config/config-error.js";
 import { type Env, parseConfig } from "./config/parse-config.js";
+import { withRegistration } from "./registry/registered-demo.js";
+import { parseRegistryConfig } from "./registry/registry-config.js";
 import type { ServiceName } from "./service-names.js";
 import { type DemoServices, startDemoServices } from "./start-demo-services.js";
 
@@ -29,7 +31,21 @@ export async function startFromEnv(
 ): Promise<DemoServices | undefined> {
   let demo: DemoServices;
   try {
-    demo = await startDemoServices(parseConfig(env));
+    const config = parseConfig(env);
+    // DISCOVERY=etcd: every service registers itself once listening, and deregisters on close.
+    const registry = parseRegistryConfig(env, config.host);
+    // AMQP_URL: broker warnings (lost, back) go to stderr; stdout keeps its one ready line.
+    const amqpLog = (line: string) => io.stderr.write(`${line}\n`);
+    demo = await startDemoServices(
+      config.amqp ? { ...config, amqp: { ...config.amqp, log: amqpLog } } : config,
+    );
+    if (registry !== undefined) {
+      demo = await withRegistration(demo, registry, (error) =>
+        io.stderr.write(
+          `demo-services: registry: ${error instanceof Error ? error.message : String(error)}\n`,
+        ),
+      );
+    }
   } catch (error) {
     const message =
       error instanceof ConfigError

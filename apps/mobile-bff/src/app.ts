@@ -7,7 +7,11 @@ export const DEFAULT_PORT = 8081;
 
 /** The mobile BFF's routes (contract 2.2); no port, so tests can drive it directly. */
 export function createApp(gateway: Gateway): Express {
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: gateway.config.requestDeadlineMs });
+  const { app, finish } = createGatewayApp({
+    requestDeadlineMs: gateway.config.requestDeadlineMs,
+    edge: gateway.config,
+    gateway,
+  });
   const details = [authenticate(gateway.verifyToken), productDetails(gateway)];
   mountRoutes(app, {
     "/productdetails/:productId": { get: details },

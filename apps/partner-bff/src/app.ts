@@ -1,10 +1,12 @@
 import {
   ApiKeys,
   createGatewayApp,
+  DegradingRateLimiter,
   type Gateway,
   MemoryRateLimiter,
   mountRoutes,
   type RateLimiter,
+  RedisRateLimiter,
   type RouteMethods,
   rateLimit,
   requireApiKey,
@@ -22,7 +24,10 @@ export { buildOpenApiDocument } from "./api/openapi.js";
 export type { PartnerConfig, PartnerKey } from "./config.js";
 
 export interface PartnerAppDeps {
-  /** Counts requests per partner. Default: in memory, windows of `config.rateWindowMs`. */
+  /**
+   * Counts requests per partner. Default: in Redis when `REDIS_URL` is set
+   * (one quota for every instance), else in memory; windows of `config.rateWindowMs`.
+   */
   limiter?: RateLimiter;
 }
 
@@ -32,10 +37,14 @@ export interface PartnerAppDeps {
  * built from; keyed ones check the API key, then the key's quota.
  */
 export function createApp(gateway: Gateway, config: PartnerConfig, deps: PartnerAppDeps = {}): Express {
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: config.requestDeadlineMs });
+  const { app, finish } = createGatewayApp({
+    requestDeadlineMs: config.requestDeadlineMs,
+    edge: config,
+    gateway,
+  });
   const keys = new ApiKeys<PartnerKey>(config.partnerKeys);
   const quotas = new Map(config.partnerKeys.map(({ name, ratePerMinute }) => [name, ratePerMinute]));
-  const limiter = deps.limiter ?? new MemoryRateLimiter({ windowMs: config.rateWindowMs });
+  const limiter = deps.limiter ?? partnerLimiter(gateway, config);
   const keyed: RequestHandler[] = [
     requireApiKey(keys),
     rateLimit({
@@ -69,4 +78,29 @@ export function createApp(gateway: Gateway, config: PartnerConfig, deps: Partner
   }
   mountRoutes(app, table);
   return finish();
+}
+
+/**
+ * With `REDIS_URL`, every partner-bff instance counts against one quota in
+ * Redis. Redis down: fail open to counting per instance (each still holds
+ * a key to its quota; N instances admit up to N × the quota) until it is back.
+ */
+function partnerLimiter(gateway: Gateway, config: PartnerConfig): RateLimiter {
+  const local = new MemoryRateLimiter({ windowMs: config.rateWindowMs });
+  if (gateway.redis === undefined) return local;
+  return new DegradingRateLimiter({
+    primary: new RedisRateLimiter({
+      client: gateway.redis,
+      windowMs: config.rateWindowMs,
+      keyPrefix: `${config.redisKeyPrefix}ratelimit:`,
+    }),
+    fallback: local,
+    // Not connected (yet, or any more): count locally at no cost, Redis again the moment it is back.
+    available: () => gateway.redis?.status === "ready",
+    onError: (error) =>
+      gateway.observability.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "redis rate limiter failed: counting per instance for 5 s",
+      ),
+  });
 }

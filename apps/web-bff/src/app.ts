@@ -1,17 +1,36 @@
-import { authenticate, createGatewayApp, type Gateway, mountRoutes, requireCustomer } from "@portico/core";
-import type { Express } from "express";
+import {
+  authenticate,
+  type BffApp,
+  createGatewayApp,
+  type Gateway,
+  mountRoutes,
+  requireCustomer,
+} from "@portico/core";
+import { loadLiveConfig, type WebConfig } from "./live/live-config.js";
+import { liveEndpoint } from "./live/live-endpoint.js";
 import { productPage } from "./routes/product-page.js";
 import { wishlist } from "./routes/wishlist.js";
 
 export const DEFAULT_PORT = 8082;
 
-/** The web BFF's routes (contract 2.3); no port, so tests can drive it directly. */
-export function createApp(gateway: Gateway): Express {
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: gateway.config.requestDeadlineMs });
+/**
+ * The web BFF's routes (contract 2.3); no port, so tests can drive it directly.
+ * `attach` takes the server's WebSocket upgrades (`/live`); `close` ends the sockets and the relay.
+ */
+export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
+  const { app, finish } = createGatewayApp({
+    requestDeadlineMs: gateway.config.requestDeadlineMs,
+    edge: gateway.config,
+    gateway,
+  });
   const signedIn = authenticate(gateway.verifyToken);
+  const live = liveEndpoint(gateway, config?.live ?? loadLiveConfig({}));
   mountRoutes(app, {
     "/api/product-page/:productId": { get: [signedIn, productPage(gateway)] },
     "/api/wishlist": { get: [signedIn, requireCustomer(), wishlist(gateway)] },
+    "/live": { get: live.httpHandler },
+    "/admin/live": { get: live.statsHandler },
   });
-  return finish();
+  finish();
+  return { app, attach: (server) => live.attach(server, app), close: () => live.close() };
 }

@@ -1,16 +1,21 @@
 import { jwtVerifier, type TokenVerifier } from "./auth/jwt-verifier.js";
 import type { CacheStore } from "./cache/cache-store.js";
-import { MemoryStore } from "./cache/memory-store.js";
 import { SingleFlight } from "./cache/single-flight.js";
+import { AmqpTransport, queueBalancer } from "./client/amqp-transport.js";
 import { HttpTransport } from "./client/http-transport.js";
 import { ServiceClient } from "./client/service-client.js";
 import type { Transport } from "./client/transport.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { SERVICE_NAMES, type ServiceName } from "./config/services.js";
-import { roundRobin } from "./discovery/load-balancer.js";
+import { createFleet, type Fleet } from "./discovery/fleet.js";
+import { createLoadBalancing, type LoadBalancing } from "./discovery/load-balancing.js";
 import type { ServiceRegistry } from "./discovery/service-registry.js";
 import { StaticRegistry } from "./discovery/static-registry.js";
-import type { UpstreamObserver } from "./observability/upstream-observer.js";
+import { BrokerConnection } from "./messaging/broker-connection.js";
+import { logBrokerEvents } from "./messaging/broker-log.js";
+import { RequestReplyClient } from "./messaging/request-reply-client.js";
+import { GatewayObservability } from "./observability/gateway-observability.js";
+import { combineObservers, type UpstreamObserver } from "./observability/upstream-observer.js";
 import { createUpstreamPolicy } from "./resilience/upstream-policy.js";
 import { ShopApi } from "./services/shop-api.js";
 
@@ -24,6 +29,20 @@ export interface Gateway {
   readonly lastKnownGood: CacheStore;
   /** Verifies customers' bearer tokens against the auth service's JWKS. */
   readonly verifyToken: TokenVerifier;
+  /** The message broker (`AMQP_URL`), connected on first use; undefined without one. */
+  readonly broker: BrokerConnection | undefined;
+  /** Metrics, logs, status windows and readiness of this BFF (closed with the gateway). */
+  readonly observability: GatewayObservability;
+  /** Load balancing per service; `instances(service)` tells each instance's health (status page). */
+  readonly balancing: LoadBalancing;
+  /** The shared Redis connection (`REDIS_URL`) behind caches and rate limits, or undefined. */
+  readonly redis: Fleet["redis"];
+  /**
+   * Resolves once the registry has its first instance list (and Redis had a
+   * moment to connect); rejects with `RegistryUnavailableError` when etcd
+   * does not answer within `DISCOVERY_WAIT_MS`. `runBff` waits for it.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +54,10 @@ export interface GatewayDeps {
   verifyToken?: TokenVerifier;
   /** Told of every upstream call (metrics, logs, load balancing). */
   observer?: UpstreamObserver;
+  /** Another broker connection (else one from `AMQP_URL`). */
+  broker?: BrokerConnection;
+  /** Metrics, logs and status (else a fresh one with a silent logger; `runBff` passes its own). */
+  observability?: GatewayObservability;
 }
 
 /**
@@ -43,15 +66,40 @@ export interface GatewayDeps {
  * Collaborators can be passed in (another registry, a shared store).
  */
 export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Gateway {
+  const transport = deps.transport ?? new HttpTransport({ maxSockets: config.maxConcurrentPerUpstream });
+  const singleFlight = new SingleFlight();
+  // Metrics, logs and the status page see every call, as does any observer passed in.
+  const observability = deps.observability ?? new GatewayObservability();
+  // DISCOVERY picks the registry, REDIS_URL the stores (shared, degrading to memory).
+  const fleet = createFleet(config, observability.logger);
   const registry =
     deps.registry ??
+    fleet.registry() ??
     new StaticRegistry(
       Object.fromEntries(SERVICE_NAMES.map((service) => [service, config.services[service].urls])),
     );
-  const transport = deps.transport ?? new HttpTransport({ maxSockets: config.maxConcurrentPerUpstream });
-  const lastKnownGood = deps.lastKnownGood ?? new MemoryStore();
-  const freshStore = deps.freshCache ?? new MemoryStore();
-  const singleFlight = new SingleFlight();
+  // Keys: <REDIS_KEY_PREFIX><fallback prefix>:<key>, e.g. portico:lkg:price:p1.
+  const lastKnownGood = deps.lastKnownGood ?? fleet.store("");
+  const freshStore = deps.freshCache ?? fleet.store("fresh:");
+  // Balancers learn each attempt's outcome (ejection, least-outstanding) through the observer.
+  const balancing = createLoadBalancing({
+    registry,
+    strategyOf: (service) => config.services[service as ServiceName]?.lb ?? "round-robin",
+    outlier: fleet.outlierOptions,
+  });
+  const observer = combineObservers(
+    observability.observer,
+    balancing.observer,
+    ...(deps.observer ? [deps.observer] : []),
+  );
+  // One broker connection per gateway; it opens only once something uses it.
+  const broker =
+    deps.broker ??
+    (config.amqpUrl === undefined
+      ? undefined
+      : new BrokerConnection({ url: config.amqpUrl, onEvent: logBrokerEvents(observability.logger) }));
+  const shippingOverAmqp =
+    config.shippingTransport === "amqp" && broker !== undefined ? amqpShipping(config, broker) : undefined;
 
   const clients = {} as Record<ServiceName, ServiceClient>;
   for (const service of SERVICE_NAMES) {
@@ -62,21 +110,25 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       breaker: config.breaker,
       maxConcurrent: config.maxConcurrentPerUpstream,
       idempotent: true,
-      ...(deps.observer?.retry ? { onRetry: () => deps.observer?.retry?.(service) } : {}),
+      onRetry: () => observer.retry?.(service),
     });
+    // Services are transport-agnostic: only the transport (and its "instance", the queue) differ.
+    const overAmqp = service === "shipping" ? shippingOverAmqp : undefined;
     clients[service] = new ServiceClient({
       service,
-      balancer: roundRobin(registry, service),
-      transport,
+      balancer: overAmqp ? queueBalancer(config.amqpShippingQueue) : balancing.balancer(service),
+      transport: overAmqp ?? transport,
       policy,
       breaker,
       bulkhead,
       singleFlight,
-      observer: deps.observer,
+      observer,
       freshCache:
         serviceConfig.cacheTtlS > 0 ? { store: freshStore, ttlS: serviceConfig.cacheTtlS } : undefined,
     });
   }
+
+  observability.watch(clients, registry);
 
   return {
     config,
@@ -85,9 +137,29 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     shop: new ShopApi(clients),
     lastKnownGood,
     verifyToken: deps.verifyToken ?? jwtVerifier(config.auth),
+    broker,
+    observability,
+    balancing,
+    redis: fleet.redis,
+    ready: () => fleet.ready(registry),
     async close() {
+      observability.close();
+      balancing.close();
       for (const client of Object.values(clients)) client.breaker.dispose();
       await Promise.all([transport.close(), registry.close(), lastKnownGood.close(), freshStore.close()]);
+      fleet.close();
+      await shippingOverAmqp?.close();
+      if (deps.broker === undefined) await broker?.close();
     },
   };
+}
+
+/** `SHIPPING_TRANSPORT=amqp`: `GET /quotes?productId=` becomes `{"productId":…}` on the shipping queue. */
+function amqpShipping(config: GatewayConfig, broker: BrokerConnection): AmqpTransport {
+  return new AmqpTransport({
+    client: new RequestReplyClient(broker, { name: "shipping" }),
+    routes: { "/quotes": config.amqpShippingQueue },
+    // A request older than the shipping timeout has no caller left to answer.
+    messageTtlMs: config.services.shipping.timeoutMs,
+  });
 }

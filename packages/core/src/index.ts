@@ -29,6 +29,7 @@ export * from "./discovery/index.js";
 export * from "./errors/index.js";
 export { createGateway, type Gateway, type GatewayDeps } from "./gateway.js";
 export * from "./http/index.js";
+export * from "./messaging/index.js";
 export * from "./observability/index.js";
 export * from "./ratelimit/index.js";
 export * from "./resilience/index.js";

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { type DemoAmqpConfig, parseAmqpConfig } from "../amqp/amqp-config.js";
 import {
   DEFAULT_AUTH_AUDIENCE,
   DEFAULT_AUTH_ISSUER,
@@ -19,6 +20,8 @@ export interface DemoConfig extends DemoServicesOptions {
   readonly services: readonly ServiceName[];
   readonly ports: Readonly<Partial<Record<ServiceName, number>>>;
   readonly auth: { readonly issuer: string; readonly audience: string };
+  /** The broker side, when `AMQP_URL` is set (see `amqp/amqp-config.ts`). */
+  readonly amqp: DemoAmqpConfig | undefined;
 }
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
@@ -108,5 +111,6 @@ export function parseConfig(env: Env): DemoConfig {
       issuer: text(env, "AUTH_ISSUER", DEFAULT_AUTH_ISSUER),
       audience: text(env, "AUTH_AUDIENCE", DEFAULT_AUTH_AUDIENCE),
     },
+    amqp: parseAmqpConfig(env),
   };
 }

@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { ownEntry } from "../seed/own-entry.js";
 import type { DemoStore } from "../store/demo-store.js";
 import { notFound, pathId } from "./http-answers.js";
 
@@ -8,7 +9,7 @@ export function cartRoutes(store: DemoStore): Router {
   router.get("/carts/:customerId", (req, res) => {
     const customerId = pathId(req, res, "customerId");
     if (customerId === undefined) return;
-    const items = store.seed.carts[customerId];
+    const items = ownEntry(store.seed.carts, customerId);
     if (!items) return notFound(res);
     const itemCount = items.reduce((sum, item) => sum + item.quantity, 0);
     res.json({ customerId, items, itemCount });

@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { ownEntry } from "../seed/own-entry.js";
 import type { DemoStore } from "../store/demo-store.js";
 import { limitParam, notFound, requiredIdParam } from "./http-answers.js";
 
@@ -10,7 +11,7 @@ export function ordersRoutes(store: DemoStore): Router {
     if (customerId === undefined) return;
     const limit = limitParam(req, res, { fallback: 10, max: 50 });
     if (limit === undefined) return;
-    const orders = store.seed.orders[customerId];
+    const orders = ownEntry(store.seed.orders, customerId);
     if (!orders) return notFound(res);
     // ISO-8601 UTC strings of one format sort like the instants they name.
     const newestFirst = [...orders].sort((a, b) =>

@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { ownEntry } from "../seed/own-entry.js";
 import type { DemoStore } from "../store/demo-store.js";
 import { limitParam, notFound, requiredIdParam } from "./http-answers.js";
 
@@ -10,7 +11,7 @@ export function recommendationsRoutes(store: DemoStore): Router {
     if (productId === undefined) return;
     const limit = limitParam(req, res, { fallback: 10, max: 50 });
     if (limit === undefined) return;
-    const items = store.seed.recommendations[productId];
+    const items = ownEntry(store.seed.recommendations, productId);
     if (!items) return notFound(res);
     res.json({ items: items.slice(0, limit) });
   });

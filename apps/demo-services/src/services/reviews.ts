@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { ownEntry } from "../seed/own-entry.js";
 import { averageRating } from "../seed/reviews.js";
 import type { DemoStore } from "../store/demo-store.js";
 import { limitParam, notFound, requiredIdParam } from "./http-answers.js";
@@ -14,7 +15,7 @@ export function reviewsRoutes(store: DemoStore): Router {
     if (productId === undefined) return;
     const limit = limitParam(req, res, { fallback: 10, max: 50 });
     if (limit === undefined) return;
-    const reviews = store.seed.reviews[productId];
+    const reviews = ownEntry(store.seed.reviews, productId);
     if (!reviews) return notFound(res);
     res.json({
       productId,

@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { ownEntry } from "../seed/own-entry.js";
 import type { DemoStore } from "../store/demo-store.js";
 import { notFound, requiredIdParam } from "./http-answers.js";
 
@@ -8,7 +9,7 @@ export function shippingRoutes(store: DemoStore): Router {
   router.get("/quotes", (req, res) => {
     const productId = requiredIdParam(req, res, "productId");
     if (productId === undefined) return;
-    const options = store.seed.shipping[productId];
+    const options = ownEntry(store.seed.shipping, productId);
     if (!options) return notFound(res);
     res.json({ options });
   });

@@ -1,3 +1,10 @@
+export {
+  AmqpTransport,
+  type AmqpTransportOptions,
+  type BrokerRequester,
+  queueBalancer,
+  queueInstance,
+} from "./amqp-transport.js";
 export { HttpTransport, type HttpTransportOptions } from "./http-transport.js";
 export {
   type GetOptions,

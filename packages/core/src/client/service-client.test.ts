@@ -56,7 +56,8 @@ interface ClientOptions {
 
 function serviceClient(
   urls: readonly string[],
-  { timeoutMs = 500, minRequests = 100, freshCache, freshStore }: ClientOptions = {},
+  // Generous: the first call also pays for a cold connection pool on a loaded machine.
+  { timeoutMs = 3_000, minRequests = 100, freshCache, freshStore }: ClientOptions = {},
 ) {
   const transport = new HttpTransport();
   const { policy, breaker, bulkhead } = createUpstreamPolicy({

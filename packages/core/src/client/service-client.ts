@@ -10,7 +10,11 @@ import {
   UpstreamRejectedError,
   UpstreamStatusError,
 } from "../errors/index.js";
-import { outcomeOf, type UpstreamObserver } from "../observability/upstream-observer.js";
+import {
+  outcomeOf,
+  type UpstreamObserver,
+  type UpstreamOutcome,
+} from "../observability/upstream-observer.js";
 import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Policy } from "../resilience/policy.js";
@@ -78,12 +82,17 @@ export class ServiceClient {
     }
     const started = performance.now();
     try {
-      const value = await this.#options.singleFlight.do(
-        key,
-        ctx.signal,
-        (signal) => this.#call(ctx, signal, path, schema, options),
-        () => this.#options.observer?.coalesced?.(this.service),
-      );
+      // While the circuit is open nothing goes upstream, so there is no call to
+      // share: the breaker answers at once, without coalescing's per-call signal.
+      const value =
+        this.breaker.state === "open"
+          ? await this.#call(ctx, ctx.signal, path, schema, options)
+          : await this.#options.singleFlight.do(
+              key,
+              ctx.signal,
+              (signal) => this.#call(ctx, signal, path, schema, options),
+              () => this.#options.observer?.coalesced?.(this.service),
+            );
       if (fresh !== undefined) {
         Promise.resolve()
           .then(() => fresh.store.set(key, value, fresh.ttlS))
@@ -108,26 +117,51 @@ export class ServiceClient {
       throw new GatewayError("INTERNAL", `The ${this.service} service cannot be streamed`);
     const observer = this.#options.observer;
     const started = performance.now();
+    // Instances this call tried: a retry goes elsewhere when it can.
+    const tried = new Set<string>();
     try {
       const response = await this.#options.policy.execute(
         async (attemptCtx) => {
-          const instance = this.#options.balancer.pick();
-          const answer = await open({
-            service: this.service,
-            baseUrl: instance.url,
-            path,
-            query: options.query,
-            headers: {
-              ...options.headers,
-              "x-request-id": ctx.requestId,
-              traceparent: traceparentOf(ctx.trace),
-            },
-            signal: attemptCtx.signal,
-          });
+          const instance = this.#options.balancer.pick({ avoid: tried });
+          tried.add(instance.id);
+          // The attempt ends with the headers (the body is the caller's): balancers and ejection learn its outcome.
+          const attemptStarted = performance.now();
+          const report = (outcome: UpstreamOutcome, status?: number, error?: unknown) =>
+            observer?.attempt?.({
+              service: this.service,
+              instance,
+              outcome,
+              durationMs: performance.now() - attemptStarted,
+              ...(status === undefined ? {} : { status }),
+              ...(error === undefined ? {} : { error }),
+            });
+          let answer: StreamResponse;
+          try {
+            answer = await open({
+              service: this.service,
+              baseUrl: instance.url,
+              path,
+              query: options.query,
+              headers: {
+                ...options.headers,
+                "x-request-id": ctx.requestId,
+                traceparent: traceparentOf(ctx.trace),
+              },
+              signal: attemptCtx.signal,
+            });
+          } catch (error) {
+            const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
+            report(outcomeOf(cause), undefined, cause);
+            throw error;
+          }
           if (answer.status >= 500) {
+            // Nobody reads this body: a destroyed stream without an 'error' listener crashes the process.
+            answer.body.on("error", () => {});
             answer.body.destroy();
+            report("error", answer.status);
             throw new UpstreamStatusError(this.service, answer.status);
           }
+          report("ok", answer.status);
           return answer;
         },
         { signal: ctx.signal, deadline: ctx.deadline },
@@ -156,9 +190,11 @@ export class ServiceClient {
   ): Promise<z.output<S>> {
     const observer = this.#options.observer;
     const started = performance.now();
+    // Instances this call tried: a retry goes elsewhere when it can.
+    const tried = new Set<string>();
     try {
       const value = await this.#options.policy.execute(
-        (attemptCtx) => this.#attempt(ctx, attemptCtx, path, schema, options),
+        (attemptCtx) => this.#attempt(ctx, attemptCtx, path, schema, options, tried),
         { signal, deadline: ctx.deadline },
       );
       observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
@@ -176,8 +212,10 @@ export class ServiceClient {
     path: string,
     schema: S,
     options: GetOptions,
+    tried: Set<string>,
   ): Promise<z.output<S>> {
-    const instance = this.#options.balancer.pick();
+    const instance = this.#options.balancer.pick({ avoid: tried });
+    tried.add(instance.id);
     const observer = this.#options.observer;
     if (observer?.attempt === undefined)
       return this.#send(ctx, attemptCtx, instance.url, path, schema, options);
@@ -203,6 +241,7 @@ export class ServiceClient {
         instance,
         outcome: outcomeOf(cause),
         durationMs: performance.now() - started,
+        error: cause,
       };
       observer.attempt(status === undefined ? event : { ...event, status });
       throw error;

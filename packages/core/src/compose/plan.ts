@@ -1,4 +1,5 @@
 import { type RequestContext, withSignal } from "../context.js";
+import { reportComposition } from "../observability/composition-sink.js";
 import type { DegradedKind, FallbackPolicy } from "../resilience/fallback-policy.js";
 import { childAbortController } from "../resilience/policy.js";
 
@@ -86,38 +87,51 @@ export class Composition<I, D extends Record<string, unknown>> {
     const reports: PartReport[] = [];
     const promises = new Map<string, Promise<unknown>>();
 
+    const runPart = async (
+      name: string,
+      spec: AnyPart["spec"],
+      deps: Record<string, unknown>,
+    ): Promise<unknown> => {
+      const partStart = performance.now();
+      const report = (outcome: PartReport["outcome"]) =>
+        reports.push({
+          name,
+          startMs: partStart - started,
+          durationMs: performance.now() - partStart,
+          outcome,
+        });
+      if (spec.when !== undefined && !spec.when(input)) {
+        report("skipped");
+        return spec.otherwise;
+      }
+      const call = () => spec.run(partCtx, input, deps);
+      if (spec.fallback === undefined) {
+        try {
+          const value = await call();
+          report("ok");
+          return value;
+        } catch (error) {
+          report("failed");
+          throw error;
+        }
+      }
+      const outcome = await spec.fallback.execute(call, spec.key ? spec.key(input, deps) : name);
+      if (outcome.degraded !== undefined) degraded[spec.degradedAs ?? name] = outcome.degraded;
+      report(outcome.degraded ?? "ok");
+      return outcome.value;
+    };
+
     for (const { name, spec } of this.#parts) {
-      const needs = spec.needs ?? [];
-      const promise = Promise.all(needs.map((need) => promises.get(need))).then(async (values) => {
-        const deps = Object.fromEntries(needs.map((need, i) => [need, values[i]]));
-        const partStart = performance.now();
-        const report = (outcome: PartReport["outcome"]) =>
-          reports.push({
-            name,
-            startMs: partStart - started,
-            durationMs: performance.now() - partStart,
-            outcome,
-          });
-        if (spec.when !== undefined && !spec.when(input)) {
-          report("skipped");
-          return spec.otherwise;
-        }
-        const call = () => spec.run(partCtx, input, deps);
-        if (spec.fallback === undefined) {
-          try {
-            const value = await call();
-            report("ok");
-            return value;
-          } catch (error) {
-            report("failed");
-            throw error;
-          }
-        }
-        const outcome = await spec.fallback.execute(call, spec.key ? spec.key(input, deps) : name);
-        if (outcome.degraded !== undefined) degraded[spec.degradedAs ?? name] = outcome.degraded;
-        report(outcome.degraded ?? "ok");
-        return outcome.value;
-      });
+      const needs = spec.needs;
+      // Independent parts (most of them) start at once, with no dependency bookkeeping.
+      const promise =
+        needs === undefined || needs.length === 0
+          ? runPart(name, spec, {})
+          : Promise.all(needs.map((need) => promises.get(need))).then((values) => {
+              const deps: Record<string, unknown> = {};
+              for (let i = 0; i < needs.length; i++) deps[needs[i] as string] = values[i];
+              return runPart(name, spec, deps);
+            });
       promises.set(name, promise);
     }
 
@@ -127,10 +141,13 @@ export class Composition<I, D extends Record<string, unknown>> {
       this.#parts.forEach(({ name }, i) => {
         result[name] = values[i];
       });
+      reportComposition(ctx, reports, degraded);
       return { values: result as D, degraded, parts: reports };
     } catch (error) {
       // Parts still running are no longer wanted: close their upstream calls.
       controller.abort(error);
+      // The parts still running report as they stop: the sink keeps the array, not a copy.
+      reportComposition(ctx, reports, degraded);
       throw error;
     } finally {
       release();

@@ -40,6 +40,8 @@ describe("loadGatewayConfig", () => {
       adminToken: undefined,
       corsOrigins: [],
       maxInflight: 1024,
+      maxEventLoopLagMs: 500,
+      headersTimeoutMs: 10_000,
     });
   });
 
@@ -181,6 +183,56 @@ describe("loadGatewayConfig", () => {
     const echoed = configErrorOf({ CATALOG_URL: "http://user:p@ss@catalog:7101 x" }).message;
     expect(echoed).not.toContain("p@ss");
     expect(echoed).not.toContain("ss@catalog");
+  });
+
+  it("reads the edge variables: HEADERS_TIMEOUT_MS, MAX_EVENT_LOOP_LAG_MS (0 is off)", () => {
+    expect(load({ HEADERS_TIMEOUT_MS: "1500", MAX_EVENT_LOOP_LAG_MS: "0" })).toMatchObject({
+      headersTimeoutMs: 1500,
+      maxEventLoopLagMs: 0,
+    });
+    expect(configErrorOf({ HEADERS_TIMEOUT_MS: "10" }).variable).toBe("HEADERS_TIMEOUT_MS");
+    expect(configErrorOf({ MAX_EVENT_LOOP_LAG_MS: "-5" }).variable).toBe("MAX_EVENT_LOOP_LAG_MS");
+  });
+
+  it("normalizes CORS_ORIGINS as browsers send origins, and refuses anything that is not an origin", () => {
+    expect(load({ CORS_ORIGINS: "HTTPS://Shop.Example:443/, http://localhost:5173" }).corsOrigins).toEqual([
+      "https://shop.example",
+      "http://localhost:5173",
+    ]);
+    for (const value of ["*", "shop.example", "https://shop.example/app", "ftp://shop.example", "null"]) {
+      expect(configErrorOf({ CORS_ORIGINS: value }).variable).toBe("CORS_ORIGINS");
+    }
+  });
+
+  it("reads the fleet variables: <SERVICE>_LB, ETCD_PREFIX, DISCOVERY_WAIT_MS, outlier ejection, Redis prefix and timeout", () => {
+    const config = load();
+    expect(config.services.catalog.lb).toBe("round-robin");
+    expect(config).toMatchObject({
+      etcdPrefix: "/services",
+      discoveryWaitMs: 10_000,
+      outlier: { consecutiveFailures: 5, ejectionMs: 10_000, healthCheckIntervalMs: 1000 },
+      redisKeyPrefix: "portico:",
+      redisTimeoutMs: 250,
+    });
+    const tuned = load({
+      CATALOG_LB: "least-outstanding",
+      ETCD_PREFIX: "/staging/services/",
+      DISCOVERY_WAIT_MS: "500",
+      OUTLIER_CONSECUTIVE_FAILURES: "0",
+      REDIS_KEY_PREFIX: "shop:",
+    });
+    expect(tuned.services.catalog.lb).toBe("least-outstanding");
+    expect(tuned.services.pricing.lb).toBe("round-robin");
+    expect(tuned).toMatchObject({
+      etcdPrefix: "/staging/services",
+      discoveryWaitMs: 500,
+      redisKeyPrefix: "shop:",
+    });
+    expect(tuned.outlier.consecutiveFailures).toBe(0);
+    expect(configErrorOf({ PRICING_LB: "random" }).variable).toBe("PRICING_LB");
+    expect(configErrorOf({ ETCD_PREFIX: "services" }).variable).toBe("ETCD_PREFIX");
+    expect(configErrorOf({ REDIS_TIMEOUT_MS: "0" }).variable).toBe("REDIS_TIMEOUT_MS");
+    expect(configErrorOf({ REDIS_KEY_PREFIX: "has space" }).variable).toBe("REDIS_KEY_PREFIX");
   });
 
   it("never mutates the environment it reads", () => {

@@ -9,6 +9,18 @@ export interface ServiceConfig {
   readonly timeoutMs: number;
   /** Fresh-cache TTL for this service's GETs; 0 is off. */
   readonly cacheTtlS: number;
+  /** `<SERVICE>_LB`: how calls are spread over the instances. Default round-robin. */
+  readonly lb: "round-robin" | "least-outstanding";
+}
+
+/** Passive outlier ejection and the health checks that bring an instance back. */
+export interface OutlierConfig {
+  /** `OUTLIER_CONSECUTIVE_FAILURES`: failed attempts in a row that eject an instance; 0 is off. */
+  readonly consecutiveFailures: number;
+  /** `OUTLIER_EJECTION_MS`: first ejection period (doubles on repeat, up to 10×). */
+  readonly ejectionMs: number;
+  /** `HEALTH_CHECK_INTERVAL_MS`: how often an ejected instance's `GET /health` is probed once its period is over. */
+  readonly healthCheckIntervalMs: number;
 }
 
 export interface BreakerConfig {
@@ -31,13 +43,30 @@ export interface GatewayConfig {
   readonly cacheStaleTtlS: number;
   readonly discovery: "static" | "etcd";
   readonly etcdEndpoints: readonly string[];
+  /** `ETCD_PREFIX`: instances live under `<prefix>/<service>/<instanceId>`. Default `/services`. */
+  readonly etcdPrefix: string;
+  /** `DISCOVERY_WAIT_MS`: how long start-up waits for the registry before it gives up (exit 1). */
+  readonly discoveryWaitMs: number;
+  readonly outlier: OutlierConfig;
   readonly redisUrl: string | undefined;
+  /** `REDIS_KEY_PREFIX`: namespace of every key this fleet writes. Default `portico:`. */
+  readonly redisKeyPrefix: string;
+  /** `REDIS_TIMEOUT_MS`: longest a Redis command may take before the caller degrades. */
+  readonly redisTimeoutMs: number;
   readonly shippingTransport: "http" | "amqp";
   readonly amqpUrl: string | undefined;
+  /** `AMQP_SHIPPING_QUEUE` (test/ops knob): the queue shipping answers on. Default `shipping.quotes`. */
+  readonly amqpShippingQueue: string;
+  /** `AMQP_EVENTS_EXCHANGE` (test/ops knob): the topic exchange of shop events. Default `shop.events`. */
+  readonly amqpEventsExchange: string;
   readonly auth: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
   readonly adminToken: string | undefined;
   readonly corsOrigins: readonly string[];
   readonly maxInflight: number;
+  /** `MAX_EVENT_LOOP_LAG_MS`: smoothed event-loop lag beyond which requests are shed; 0 is off. */
+  readonly maxEventLoopLagMs: number;
+  /** `HEADERS_TIMEOUT_MS`: a client's headers must be complete within this (slowloris). */
+  readonly headersTimeoutMs: number;
   readonly services: Readonly<Record<ServiceName, ServiceConfig>>;
 }
 
@@ -47,6 +76,30 @@ export interface LoadConfigOptions {
 }
 
 const int = envSchemas.integer;
+
+/** A queue or exchange name: printable, at most 255 bytes, not in the broker's reserved `amq.` space. */
+const amqpName = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,255}$/, "must be 1-255 letters, digits, '.', '_', ':' or '-'")
+  .refine((name) => !name.startsWith("amq."), "must not start with amq. (reserved by the broker)");
+
+/** `CORS_ORIGINS`: browser origins (`https://shop.example`, no path), normalized as browsers send them. */
+const originList = envSchemas.list
+  .refine(
+    (origins) => origins.every((origin) => originOf(origin) !== undefined),
+    "must be comma-separated origins like https://shop.example (scheme, host, optional port; no path)",
+  )
+  .transform((origins) => origins.map((origin) => originOf(origin) as string));
+
+function originOf(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    const bare = url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "";
+    return bare && (url.protocol === "http:" || url.protocol === "https:") ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads and validates the whole configuration at start-up. Throws a
@@ -61,6 +114,7 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
       urls: readVar(env, `${prefix}_URL`, envSchemas.httpUrlList, `http://127.0.0.1:${DEMO_PORTS[service]}`),
       timeoutMs: readVar(env, `${prefix}_TIMEOUT_MS`, int(1, 600_000), String(upstreamTimeoutMs)),
       cacheTtlS: readVar(env, `${prefix}_CACHE_TTL_S`, int(0, 31_536_000), "0"),
+      lb: readVar(env, `${prefix}_LB`, z.enum(["round-robin", "least-outstanding"]), "round-robin"),
     };
   }
   const authUrl = services.auth.urls[0] as string;
@@ -95,21 +149,47 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
     cacheStaleTtlS: readVar(env, "CACHE_STALE_TTL_S", int(0, 31_536_000), "86400"),
     discovery: readVar(env, "DISCOVERY", z.enum(["static", "etcd"]), "static"),
     etcdEndpoints: readVar(env, "ETCD_ENDPOINTS", envSchemas.httpUrlList, "http://127.0.0.1:2379"),
+    etcdPrefix: readVar(
+      env,
+      "ETCD_PREFIX",
+      z
+        .string()
+        .regex(/^\/[A-Za-z0-9._/-]*$/, "must be a key path starting with /")
+        .transform((text) => text.replace(/\/+$/, "")),
+      "/services",
+    ),
+    discoveryWaitMs: readVar(env, "DISCOVERY_WAIT_MS", int(100, 600_000), "10000"),
+    outlier: {
+      consecutiveFailures: readVar(env, "OUTLIER_CONSECUTIVE_FAILURES", int(0, 1000), "5"),
+      ejectionMs: readVar(env, "OUTLIER_EJECTION_MS", int(1, 3_600_000), "10000"),
+      healthCheckIntervalMs: readVar(env, "HEALTH_CHECK_INTERVAL_MS", int(10, 600_000), "1000"),
+    },
     redisUrl: readOptionalVar(
       env,
       "REDIS_URL",
       z.string().refine((text) => /^rediss?:\/\/[^\s]*$/.test(text), "must be a redis(s) URL"),
     ),
+    redisKeyPrefix: readVar(
+      env,
+      "REDIS_KEY_PREFIX",
+      z.string().regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 printable characters without spaces"),
+      "portico:",
+    ),
+    redisTimeoutMs: readVar(env, "REDIS_TIMEOUT_MS", int(1, 60_000), "250"),
     shippingTransport,
     amqpUrl,
+    amqpShippingQueue: readVar(env, "AMQP_SHIPPING_QUEUE", amqpName, "shipping.quotes"),
+    amqpEventsExchange: readVar(env, "AMQP_EVENTS_EXCHANGE", amqpName, "shop.events"),
     auth: {
       jwksUrl: readVar(env, "AUTH_JWKS_URL", envSchemas.httpUrl, `${authUrl}/.well-known/jwks.json`),
       issuer: readVar(env, "AUTH_ISSUER", envSchemas.text, "portico-auth"),
       audience: readVar(env, "AUTH_AUDIENCE", envSchemas.text, "portico"),
     },
     adminToken: readOptionalVar(env, "ADMIN_TOKEN", envSchemas.text),
-    corsOrigins: readVar(env, "CORS_ORIGINS", envSchemas.list, ""),
+    corsOrigins: readVar(env, "CORS_ORIGINS", originList, ""),
     maxInflight: readVar(env, "MAX_INFLIGHT", int(1, 10_000_000), "1024"),
+    maxEventLoopLagMs: readVar(env, "MAX_EVENT_LOOP_LAG_MS", int(0, 600_000), "500"),
+    headersTimeoutMs: readVar(env, "HEADERS_TIMEOUT_MS", int(100, 600_000), "10000"),
     services,
   };
 }

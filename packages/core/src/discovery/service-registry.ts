@@ -14,5 +14,10 @@ export interface ServiceRegistry {
   instances(service: string): readonly ServiceInstance[];
   /** Subscribes to changes of a service's instance list; returns the unsubscribe function. */
   onChange(listener: (service: string, instances: readonly ServiceInstance[]) => void): () => void;
+  /**
+   * Resolves once the first instance list has loaded (a static registry has
+   * nothing to load); rejects when the registry cannot be reached in time.
+   */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -7,11 +7,13 @@ import {
   ConfigError,
   DeadlineExceededError,
   GatewayError,
+  HeadersTooLargeError,
   InvalidInputError,
   isGatewayError,
   NoInstanceError,
   NotFoundError,
   OverloadedError,
+  PayloadTooLargeError,
   RateLimitedError,
   UnauthorizedError,
   UpstreamBadResponseError,
@@ -20,6 +22,7 @@ import {
   UpstreamRejectedError,
   UpstreamStatusError,
   UpstreamTimeoutError,
+  UriTooLongError,
 } from "./gateway-error.js";
 
 /** One instance of every GatewayError subclass, with the status the contract gives it. */
@@ -41,6 +44,9 @@ const examples: ReadonlyArray<readonly [GatewayError, number]> = [
   [new DeadlineExceededError("catalog"), 504],
   [new ClientClosedError(), 499],
   [new ConfigError("PORT", "must be a number"), 500],
+  [new PayloadTooLargeError(65_536), 413],
+  [new UriTooLongError(4096), 414],
+  [new HeadersTooLargeError(16_384), 431],
 ];
 
 describe("ERROR_CODES", () => {
@@ -60,6 +66,9 @@ describe("ERROR_CODES", () => {
       NOT_FOUND: 404,
       ROUTE_NOT_FOUND: 404,
       METHOD_NOT_ALLOWED: 405,
+      PAYLOAD_TOO_LARGE: 413,
+      URI_TOO_LONG: 414,
+      HEADERS_TOO_LARGE: 431,
       RATE_LIMITED: 429,
       UPSTREAM_NOT_FOUND: 404,
       UPSTREAM_REJECTED: 502,
@@ -67,17 +76,20 @@ describe("ERROR_CODES", () => {
       UPSTREAM_BAD_RESPONSE: 502,
       UPSTREAM_CONNECTION: 502,
       NO_INSTANCE: 503,
+      REGISTRY_UNAVAILABLE: 503,
       CIRCUIT_OPEN: 503,
       BULKHEAD_FULL: 503,
       OVERLOADED: 503,
+      BROKER_UNAVAILABLE: 503,
+      LIVE_UPDATES_OFF: 503,
       UPSTREAM_TIMEOUT: 504,
       DEADLINE_EXCEEDED: 504,
       CLIENT_CLOSED: 499,
       CONFIG_INVALID: 500,
       INTERNAL: 500,
     });
-    // Every client-facing failure status is one the contract lists (405: section 6; 499/500: never an answer body).
-    const documented = new Set([400, 401, 404, 405, 429, 499, 500, 502, 503, 504]);
+    // Every client-facing failure status is one the contract lists (405, 413, 414, 431: section 6; 499/500: never an answer body).
+    const documented = new Set([400, 401, 404, 405, 413, 414, 429, 431, 499, 500, 502, 503, 504]);
     for (const status of Object.values(statuses)) expect(documented.has(status)).toBe(true);
   });
 });

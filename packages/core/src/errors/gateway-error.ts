@@ -119,6 +119,16 @@ export class NoInstanceError extends GatewayError {
   }
 }
 
+/**
+ * The service registry (etcd) could not be reached in time at start-up. A
+ * start-up failure, never a client answer: its message names the endpoints.
+ */
+export class RegistryUnavailableError extends GatewayError {
+  constructor(message: string, cause?: unknown) {
+    super("REGISTRY_UNAVAILABLE", message, { cause });
+  }
+}
+
 export class CircuitOpenError extends GatewayError {
   constructor(service: string, retryAfterS: number) {
     super("CIRCUIT_OPEN", `The ${service} service is failing; calls are suspended`, { service, retryAfterS });
@@ -134,6 +144,27 @@ export class BulkheadFullError extends GatewayError {
 export class OverloadedError extends GatewayError {
   constructor() {
     super("OVERLOADED", "The gateway is overloaded", { retryAfterS: 1 });
+  }
+}
+
+/** The request body is larger than the edge accepts (contract section 6). */
+export class PayloadTooLargeError extends GatewayError {
+  constructor(maxBytes: number) {
+    super("PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBytes} bytes`);
+  }
+}
+
+/** The request target is longer than the edge accepts (contract section 6). */
+export class UriTooLongError extends GatewayError {
+  constructor(maxBytes: number) {
+    super("URI_TOO_LONG", `The URL is longer than ${maxBytes} bytes`);
+  }
+}
+
+/** The request headers are larger than the edge accepts (contract section 6). */
+export class HeadersTooLargeError extends GatewayError {
+  constructor(maxBytes: number) {
+    super("HEADERS_TOO_LARGE", `The request headers are larger than ${maxBytes} bytes`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { acceptRequestId, createRequestContext, type RequestContext } from "../context.js";
 import { ClientClosedError } from "../errors/index.js";
@@ -15,6 +16,8 @@ export interface RequestContextOptions {
 export function requestContext({ deadlineMs }: RequestContextOptions): RequestHandler {
   return function requestContext(req: Request, res: Response, next: NextFunction): void {
     const controller = new AbortController();
+    // Every upstream call of the request listens to this signal; a batch makes many.
+    setMaxListeners(0, controller.signal);
     const ctx = createRequestContext({
       requestId: acceptRequestId(req.get("x-request-id")),
       deadlineMs,

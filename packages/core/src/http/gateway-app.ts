@@ -1,43 +1,99 @@
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import express, { type Express, type Request, type Response } from "express";
+import type { Gateway } from "../gateway.js";
 import { requestContext } from "./context-middleware.js";
+import { cors } from "./cors.js";
+import { requestLimits } from "./limits.js";
+import { type LoadShedder, loadShedding } from "./load-shedding.js";
+import { observeRequests } from "./ops-request-observer.js";
+import { mountOpsRoutes } from "./ops-routes.js";
 import { problemHandler } from "./problem.js";
+import { responseHygiene } from "./response-hygiene.js";
 import { notFound } from "./routes.js";
+
+/** The edge policies a BFF takes from its configuration; its `GatewayConfig` fits as is. */
+export interface EdgeOptions {
+  /** `CORS_ORIGINS`; default none (no CORS headers). */
+  readonly corsOrigins?: readonly string[];
+  /** `MAX_INFLIGHT`; default 1024. */
+  readonly maxInflight?: number;
+  /** `MAX_EVENT_LOOP_LAG_MS`; default 500, 0 is off. */
+  readonly maxEventLoopLagMs?: number;
+}
 
 export interface GatewayAppOptions {
   requestDeadlineMs: number;
   /** Told of unexpected errors (bugs), for logging. */
   onUnexpectedError?: (error: unknown, req: Request) => void;
+  /** CORS and load-shedding settings, usually `gateway.config`; defaults when absent. */
+  edge?: EdgeOptions;
+  /**
+   * The gateway whose observability the app exposes: `/readyz`, `/metrics`,
+   * `/admin*` (behind `ADMIN_TOKEN`), request metrics and one log line per
+   * request. Without it the app has `/healthz` only.
+   */
+  gateway?: Gateway;
 }
 
 export interface GatewayApp {
   readonly app: Express;
+  /** The load shedder in front of the routes (in-flight and shed counts, for metrics). */
+  readonly load: LoadShedder;
   /** Adds the closing handlers (404, problem+json); call after mounting every route. */
   finish(): Express;
 }
 
 /**
- * An express app with what every BFF needs before its own routes: no
- * `X-Powered-By`, `nosniff`, the request context (id, deadline, trace,
- * abort on disconnect) and `GET /healthz`.
+ * An express app with what every BFF needs before its own routes, in this
+ * order: security headers and the header guard (helmet, no `X-Powered-By`,
+ * no upstream `Set-Cookie`/`Server`), the request context (id, deadline,
+ * trace, abort on disconnect), `GET /healthz`, with `gateway` the ops
+ * routes (`/readyz`, `/metrics`, `/admin*`) and request observation (see
+ * docs/observability.md), CORS, load shedding (health and metrics paths
+ * exempt), then input limits (URL, query, body).
+ * See docs/hardening.md.
  */
-export function createGatewayApp({ requestDeadlineMs, onUnexpectedError }: GatewayAppOptions): GatewayApp {
+export function createGatewayApp({
+  requestDeadlineMs,
+  onUnexpectedError,
+  edge = {},
+  gateway,
+}: GatewayAppOptions): GatewayApp {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("trust proxy", false);
-  app.use(function securityHeaders(_req: Request, res: Response, next: NextFunction) {
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    next();
-  });
+  // First, so that every answer (shed, refused, 404) carries the security headers.
+  app.use(responseHygiene());
   app.use(requestContext({ deadlineMs: requestDeadlineMs }));
-  app.get("/healthz", (_req, res) => {
+  app.get("/healthz", (_req: Request, res: Response) => {
     res.json({ status: "ok" });
   });
+  const observability = gateway?.observability;
+  if (observability !== undefined) {
+    // Before load shedding: probes, scrapes and the dashboard must answer
+    // under load, and are neither counted nor logged as client requests.
+    mountOpsRoutes(app, { observability, adminToken: gateway?.config.adminToken });
+    app.use(observeRequests(observability));
+  }
+  // CORS before shedding and limits: it costs a set lookup, and a browser can
+  // then read every answer, a 503 with its Retry-After or a 413/414 included.
+  app.use(cors({ origins: edge.corsOrigins ?? [] }));
+  const load = loadShedding({ maxInflight: edge.maxInflight, maxEventLoopLagMs: edge.maxEventLoopLagMs });
+  app.use(load.middleware);
+  observability?.metrics.watchLoad(() => load);
+  app.use(requestLimits());
   return {
     app,
+    load,
     finish() {
       app.use(notFound());
-      app.use(problemHandler(onUnexpectedError ? { onUnexpected: onUnexpectedError } : {}));
+      const onUnexpected =
+        onUnexpectedError ??
+        (observability === undefined
+          ? undefined
+          : (error: unknown, req: Request) =>
+              observability.logger.error({ err: error, path: req.path }, "unexpected error"));
+      app.use(problemHandler(onUnexpected ? { onUnexpected } : {}));
       return app;
     },
   };

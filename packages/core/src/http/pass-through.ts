@@ -69,7 +69,8 @@ export function passThrough<Q extends z.ZodType<Record<string, string | number |
 
     // The answer may be relayed after the deadline only if it is already flowing
     // to the client; a body that stalls past it is cut, like any upstream call.
-    const left = Math.max(0, ctx.deadline - performance.now());
+    // Whole milliseconds: node keeps one timer list per distinct duration.
+    const left = Math.max(0, Math.ceil(ctx.deadline - performance.now()));
     const stall = setTimeout(() => upstream.body.destroy(new Error("deadline passed")), left);
     stall.unref();
     const cleanUp = () => {
@@ -78,13 +79,15 @@ export function passThrough<Q extends z.ZodType<Record<string, string | number |
     };
     res.on("close", cleanUp);
 
-    res.status(upstream.status);
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
-      res.setHeader(name, value);
+    // One writeHead: it merges with the headers set so far (request id, security headers).
+    const headers: Record<string, string | string[]> = {};
+    for (const name in upstream.headers) {
+      const value = upstream.headers[name];
+      if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name)) headers[name] = value;
     }
     const timing = ctx.timings.header();
-    if (timing !== undefined) res.setHeader("Server-Timing", timing);
+    if (timing !== undefined) headers["Server-Timing"] = timing;
+    res.writeHead(upstream.status, headers);
     upstream.body.on("error", () => {
       // Headers are out: all that is left is to end the connection.
       res.destroy();

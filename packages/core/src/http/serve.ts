@@ -4,6 +4,10 @@ import type { Env } from "../config/env.js";
 import { type GatewayConfig, loadGatewayConfig } from "../config/gateway-config.js";
 import { ConfigError } from "../errors/index.js";
 import { createGateway, type Gateway } from "../gateway.js";
+import { GatewayObservability } from "../observability/gateway-observability.js";
+import { createLogger } from "../observability/logger.js";
+import { answerClientError, edgeServerOptions, guardRequestTarget } from "./edge-server.js";
+import { shutdownGracefully, trackRequests } from "./ops-shutdown.js";
 
 export interface RunBffOptions<C extends GatewayConfig> {
   /** The app's name, for the start-up line. */
@@ -49,10 +53,28 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
     }
     throw error;
   }
-  const gateway = createGateway(config);
+  // JSON logs on stdout at LOG_LEVEL; metrics and status in a registry of this app's own.
+  const logger = createLogger({ name: options.name, level: config.logLevel });
+  const gateway = createGateway(config, {
+    observability: new GatewayObservability({ name: options.name, logger }),
+  });
+  // DISCOVERY=etcd: wait up to DISCOVERY_WAIT_MS for the first instance list; no registry, no start.
+  try {
+    await gateway.ready();
+  } catch (error) {
+    process.stderr.write(`${options.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    await gateway.close().catch(() => {});
+    process.exit(1);
+  }
   const created = await options.createApp(gateway, config);
   const bff: BffApp = "app" in created ? created : { app: created };
-  const server = createServer(bff.app);
+  // Edge limits the server enforces itself: 16 KiB of headers (431), slowloris timeouts.
+  const server = createServer(
+    edgeServerOptions({ headersTimeoutMs: config.headersTimeoutMs }),
+    guardRequestTarget(bff.app),
+  );
+  server.on("clientError", answerClientError);
+  const requests = trackRequests(server);
   bff.attach?.(server);
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -74,15 +96,16 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    const forced = setTimeout(() => {
-      server.closeAllConnections();
-    }, GRACE_MS);
-    forced.unref();
-    server.close(() => {
-      clearTimeout(forced);
-      Promise.allSettled([bff.close?.(), gateway.close()]).finally(() => process.exit(0));
-    });
-    server.closeIdleConnections();
+    // Contract 2.5: stop accepting, /readyz 503, requests in progress get GRACE_MS,
+    // then the broker and registry connections close and the process exits 0.
+    void shutdownGracefully({
+      server,
+      requests,
+      graceMs: GRACE_MS,
+      beginShutdown: () => gateway.observability.beginShutdown(),
+      closeResources: () => Promise.allSettled([bff.close?.(), gateway.close()]),
+      logger,
+    }).finally(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

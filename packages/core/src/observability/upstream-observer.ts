@@ -30,6 +30,8 @@ export interface UpstreamAttemptEvent {
   readonly durationMs: number;
   /** The HTTP status, when an answer came. */
   readonly status?: number;
+  /** Why a failed attempt failed (e.g. a refused connection ejects its instance at once). */
+  readonly error?: unknown;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { PolicyContext } from "../context.js";
 
 /**
@@ -24,6 +25,8 @@ export function wrap(...policies: readonly Policy[]): Policy {
 /** An AbortSignal that fires when `parent` does, plus a way to fire it alone. */
 export function childAbortController(parent: AbortSignal): { controller: AbortController; release(): void } {
   const controller = new AbortController();
+  // A composition's parts each listen to it: many listeners are expected, not a leak.
+  setMaxListeners(0, controller.signal);
   if (parent.aborted) {
     controller.abort(parent.reason);
     return { controller, release: () => {} };

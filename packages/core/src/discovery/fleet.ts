@@ -1,0 +1,98 @@
+import type { Redis } from "ioredis";
+import type { CacheStore } from "../cache/cache-store.js";
+import { DegradingStore } from "../cache/degrading-store.js";
+import { MemoryStore } from "../cache/memory-store.js";
+import { createRedisConnection, redisReady } from "../cache/redis-connection.js";
+import { RedisStore } from "../cache/redis-store.js";
+import type { GatewayConfig } from "../config/gateway-config.js";
+import type { Logger } from "../observability/logger.js";
+import { EtcdRegistry } from "./etcd-registry.js";
+import type { OutlierDetectorOptions } from "./outlier-detector.js";
+import type { ServiceRegistry } from "./service-registry.js";
+
+/**
+ * What lets one BFF instance run as one of a fleet: the registry it finds
+ * services in (`DISCOVERY`), the Redis connection its caches and rate
+ * limits share (`REDIS_URL`), and outlier ejection settings. Built by
+ * `createGateway`; everything here degrades or waits, never half-works.
+ */
+export interface Fleet {
+  /** The shared Redis connection, or undefined without `REDIS_URL`. */
+  readonly redis: Redis | undefined;
+  /** An etcd registry when `DISCOVERY=etcd` (made on first call), else undefined (static URLs). */
+  registry(): ServiceRegistry | undefined;
+  /**
+   * A cache store under `<REDIS_KEY_PREFIX><namespace>`: Redis degrading to
+   * memory when `REDIS_URL` is set, else memory alone.
+   */
+  store(namespace: string): CacheStore;
+  readonly outlierOptions: OutlierDetectorOptions;
+  /** Waits for `registry` to load (bounded, may reject) and up to a second for Redis (never rejects). */
+  ready(registry: ServiceRegistry): Promise<void>;
+  close(): void;
+}
+
+/** Builds a gateway's fleet wiring from its configuration; logs go to `logger`. */
+export function createFleet(config: GatewayConfig, logger: Logger): Fleet {
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : createRedisConnection(config.redisUrl, {
+          commandTimeoutMs: config.redisTimeoutMs,
+          onDown: (error) =>
+            logger.warn(
+              { err: messageOf(error) },
+              "redis unreachable: caches use memory, rate limits count per instance",
+            ),
+          onUp: () => logger.info("redis connection restored"),
+        });
+  let etcd: EtcdRegistry | undefined;
+  return {
+    redis,
+    registry() {
+      if (config.discovery !== "etcd") return undefined;
+      etcd ??= new EtcdRegistry({
+        endpoints: config.etcdEndpoints,
+        prefix: config.etcdPrefix,
+        startupWaitMs: config.discoveryWaitMs,
+        onError: (error) =>
+          logger.warn({ err: messageOf(error) }, "service registry: keeping the last known instances"),
+        onUpdate: (service, instances) =>
+          logger.info({ service, instances: instances.map((instance) => instance.id) }, "instances changed"),
+      });
+      return etcd;
+    },
+    store(namespace: string): CacheStore {
+      if (redis === undefined) return new MemoryStore();
+      return new DegradingStore({
+        primary: new RedisStore({ client: redis, keyPrefix: `${config.redisKeyPrefix}${namespace}` }),
+        fallback: new MemoryStore(),
+        // Not connected (yet, or any more): memory at no cost, Redis again the moment it is back.
+        available: () => redis.status === "ready",
+        onError: (error) =>
+          logger.warn({ err: messageOf(error) }, "redis cache failed: using memory for 5 s"),
+      });
+    },
+    outlierOptions: {
+      ...config.outlier,
+      onChange: ({ service, instance, kind, ejectionMs }) => {
+        if (kind === "ejected")
+          logger.warn({ service, instance: instance.id, ejectionMs }, "instance ejected");
+        else logger.info({ service, instance: instance.id }, "instance back in rotation");
+      },
+    },
+    async ready(registry: ServiceRegistry): Promise<void> {
+      await Promise.all([
+        registry.ready?.(),
+        redis === undefined ? undefined : redisReady(redis, Math.max(1000, config.redisTimeoutMs * 4)),
+      ]);
+    },
+    close(): void {
+      redis?.disconnect();
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

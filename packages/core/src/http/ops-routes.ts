@@ -1,0 +1,39 @@
+import type { Express } from "express";
+import type { GatewayObservability } from "../observability/gateway-observability.js";
+import {
+  adminEventsRoute,
+  adminStatusRoute,
+  dashboardPage,
+  dashboardScript,
+  dashboardStyles,
+} from "./ops-admin.js";
+import { adminGuard } from "./ops-admin-guard.js";
+import { metricsRoute } from "./ops-metrics.js";
+import { readinessProbe } from "./ops-readyz.js";
+import { mountRoutes } from "./routes.js";
+
+export interface OpsRoutesOptions {
+  observability: GatewayObservability;
+  /** `ADMIN_TOKEN`: guards `/admin*` when set. */
+  adminToken: string | undefined;
+}
+
+/**
+ * The operators' routes every BFF has (contract 2.5): `/readyz`,
+ * `/metrics`, and `/admin` (dashboard), `/admin/status` (JSON),
+ * `/admin/events` (live feed), the last three behind `ADMIN_TOKEN`.
+ */
+export function mountOpsRoutes(app: Express, { observability, adminToken }: OpsRoutesOptions): void {
+  mountRoutes(app, {
+    "/readyz": { get: readinessProbe(observability) },
+    "/metrics": { get: metricsRoute(observability.metrics) },
+  });
+  app.use("/admin", adminGuard({ token: adminToken, logger: observability.logger }));
+  mountRoutes(app, {
+    "/admin": { get: dashboardPage() },
+    "/admin/dashboard.css": { get: dashboardStyles() },
+    "/admin/dashboard.js": { get: dashboardScript() },
+    "/admin/status": { get: adminStatusRoute(observability) },
+    "/admin/events": { get: adminEventsRoute(observability.feed) },
+  });
+}

@@ -1,0 +1,206 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CircuitState } from "../resilience/circuit-breaker-policy.js";
+import type { UpstreamOutcome } from "./upstream-observer.js";
+
+/** Every outcome an upstream call is counted under (zero-initialised per service). */
+export const UPSTREAM_OUTCOMES: readonly UpstreamOutcome[] = [
+  "ok",
+  "error",
+  "timeout",
+  "short-circuited",
+  "rejected",
+  "aborted",
+];
+
+/** `portico_circuit_state`: 0 closed, 1 half-open, 2 open (so `> 0` means "not healthy"). */
+export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = {
+  closed: 0,
+  "half-open": 1,
+  open: 2,
+};
+
+const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const UPSTREAM_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export interface GatewayMetricsOptions {
+  /** The upstream services, whose series start at zero. */
+  services: readonly string[];
+  /** Also collect Node.js process metrics (CPU, memory, handles, event-loop lag, GC). Default true. */
+  processMetrics?: boolean;
+}
+
+/**
+ * The Prometheus metrics of one BFF, in a registry of its own (never the
+ * global default one: tests run several apps in one process). Labels are
+ * bounded: route templates (`/productdetails/:productId`), never raw URLs
+ * or ids; service and part names from the code; outcomes from a fixed set.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: "portico_http_requests_total",
+    help: "Client requests answered, by route template, method and status.",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: "portico_http_request_duration_seconds",
+    help: "Time to answer a client request, by route template, method and status.",
+    labelNames: ["route", "method", "status"] as const,
+    buckets: HTTP_BUCKETS_S,
+    registers: [this.registry],
+  });
+
+  readonly degradedResponses = new Counter({
+    name: "portico_http_degraded_responses_total",
+    help: "Answers with at least one part served by a fallback, by route template.",
+    labelNames: ["route"] as const,
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: "portico_fallbacks_total",
+    help: "Parts served by a fallback, by route template, part and kind (empty, default, cache).",
+    labelNames: ["route", "part", "kind"] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamCalls = new Counter({
+    name: "portico_upstream_calls_total",
+    help: "Upstream calls (retries included in one call), by service and outcome: ok, error, timeout, short-circuited, rejected (bulkhead full or no instance), aborted.",
+    labelNames: ["service", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: "portico_upstream_call_duration_seconds",
+    help: "Duration of upstream calls, retries included, by service and outcome.",
+    labelNames: ["service", "outcome"] as const,
+    buckets: UPSTREAM_BUCKETS_S,
+    registers: [this.registry],
+  });
+
+  readonly upstreamAttempts = new Counter({
+    name: "portico_upstream_attempts_total",
+    help: "Attempts at an upstream instance (a retried call makes several), by service and outcome.",
+    labelNames: ["service", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: "portico_upstream_retries_total",
+    help: "Upstream attempts that were retries, by service.",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+
+  readonly coalesced = new Counter({
+    name: "portico_upstream_coalesced_total",
+    help: "Callers that shared an identical upstream GET already in flight, by service.",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheHits = new Counter({
+    name: "portico_cache_hits_total",
+    help: "Fresh-cache hits (<SERVICE>_CACHE_TTL_S), by service.",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheMisses = new Counter({
+    name: "portico_cache_misses_total",
+    help: "Fresh-cache misses (<SERVICE>_CACHE_TTL_S), by service.",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitState = new Gauge({
+    name: "portico_circuit_state",
+    help: "Circuit breaker state per upstream service: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitTransitions = new Counter({
+    name: "portico_circuit_transitions_total",
+    help: "Circuit breaker state changes per upstream service, by the state entered.",
+    labelNames: ["service", "state"] as const,
+    registers: [this.registry],
+  });
+
+  #inFlightSource: (() => Iterable<readonly [string, number]>) | undefined;
+
+  readonly upstreamInFlight: Gauge<"service"> = new Gauge({
+    name: "portico_upstream_in_flight",
+    help: "Upstream calls in flight (inside the bulkhead), by service.",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+    // Read at scrape time: nothing to do per call.
+    collect: () => {
+      const source = this.#inFlightSource;
+      if (source === undefined) return;
+      for (const [service, inFlight] of source()) this.upstreamInFlight.set({ service }, inFlight);
+    },
+  });
+
+  #loadSource: (() => { readonly inflight: number; readonly shed: number }) | undefined;
+
+  readonly httpInFlight: Gauge = new Gauge({
+    name: "portico_http_in_flight",
+    help: "Client requests in progress, as load shedding counts them (MAX_INFLIGHT).",
+    registers: [this.registry],
+    collect: () => {
+      const load = this.#loadSource?.();
+      if (load !== undefined) this.httpInFlight.set(load.inflight);
+    },
+  });
+
+  readonly httpShed: Counter = new Counter({
+    name: "portico_http_shed_total",
+    help: "Client requests shed with 503 before any work (MAX_INFLIGHT reached or the event loop lagging).",
+    registers: [this.registry],
+    // The shedder keeps the count; it is copied at scrape time.
+    collect: () => {
+      const load = this.#loadSource?.();
+      if (load === undefined) return;
+      this.httpShed.reset();
+      this.httpShed.inc(load.shed);
+    },
+  });
+
+  constructor({ services, processMetrics = true }: GatewayMetricsOptions) {
+    for (const service of services) {
+      for (const outcome of UPSTREAM_OUTCOMES) this.upstreamCalls.inc({ service, outcome }, 0);
+      this.retries.inc({ service }, 0);
+      this.coalesced.inc({ service }, 0);
+      this.circuitState.set({ service }, 0);
+    }
+    if (processMetrics) {
+      // Process CPU and memory, heap, handles, GC, and the event-loop lag
+      // (`nodejs_eventloop_lag_*`, from monitorEventLoopDelay).
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    }
+  }
+
+  /** Where `portico_upstream_in_flight` is read from at scrape time. */
+  watchInFlight(source: () => Iterable<readonly [string, number]>): void {
+    this.#inFlightSource = source;
+  }
+
+  /** Where `portico_http_in_flight` and `portico_http_shed_total` are read from at scrape time. */
+  watchLoad(source: () => { readonly inflight: number; readonly shed: number }): void {
+    this.#loadSource = source;
+  }
+
+  /** Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,54 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "./logger.js";
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split("\n").filter(Boolean));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe("createLogger", () => {
+  it("writes one JSON object per line with the level's name, the app and an ISO time", () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ name: "mobile-bff", destination: stream });
+    logger.info({ route: "/x" }, "request");
+    const line = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
+    expect(line).toMatchObject({ level: "info", app: "mobile-bff", route: "/x", msg: "request" });
+    expect(new Date(String(line.time)).toISOString()).toBe(line.time);
+  });
+
+  it("redacts authorization, cookies, API keys and tokens wherever they turn up", () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ destination: stream, level: "trace" });
+    const secrets = ["s-auth", "s-cookie", "s-key", "s-token", "s-h1", "s-h2", "s-h3", "s-h4", "s-h5"];
+    logger.trace(
+      {
+        authorization: "Bearer s-auth",
+        cookie: "sid=s-cookie",
+        "x-api-key": "s-key",
+        token: "s-token",
+        headers: { authorization: "Bearer s-h1", "x-api-key": "s-h2" },
+        req: { headers: { cookie: "s-h3", "set-cookie": "s-h4" } },
+        err: { config: { headers: { authorization: "Bearer s-h5" } } },
+      },
+      "everything secret",
+    );
+    const text = lines.join("\n");
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).toContain("[redacted]");
+  });
+
+  it("writes nothing below its level", () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ destination: stream, level: "warn" });
+    logger.info("hidden");
+    logger.warn("shown");
+    expect(lines).toHaveLength(1);
+  });
+});
