@@ -1,3 +1,4 @@
+import pTimeout from "p-timeout";
 import type { PolicyContext } from "../context.js";
 import { ClientClosedError, DeadlineExceededError, UpstreamTimeoutError } from "../errors/index.js";
 import type { Policy } from "./policy.js";
@@ -25,52 +26,32 @@ export function timeoutPolicy({ timeoutMs, service }: TimeoutPolicyOptions): Pol
       if (left <= 0) return Promise.reject(new DeadlineExceededError(service));
       const milliseconds = Math.min(left, timeoutMs);
       const controller = new AbortController();
-      // Hand-rolled rather than p-timeout, and the timeout error is made only
-      // when the time is up: every call passes here, and an error captures a
-      // stack trace, which costs more than the rest of this policy together.
-      return new Promise<T>((resolve, reject) => {
-        let settled = false;
-        const settle = () => {
-          settled = true;
-          clearTimeout(timer);
-          ctx.signal.removeEventListener("abort", onParentAbort);
-        };
+      const onParentAbort = () => controller.abort(ctx.signal.reason);
+      ctx.signal.addEventListener("abort", onParentAbort, { once: true });
+      let call: Promise<T>;
+      try {
+        call = fn({ signal: controller.signal, deadline: performance.now() + milliseconds });
+      } catch (error) {
+        ctx.signal.removeEventListener("abort", onParentAbort);
+        return Promise.reject(error);
+      }
+      return pTimeout(call, {
+        milliseconds,
         // A client that leaves is answered at once, even by a call that ignores its signal.
-        const onParentAbort = () => {
-          if (settled) return;
-          settle();
-          controller.abort(ctx.signal.reason);
-          reject(new ClientClosedError());
-        };
-        const timer = setTimeout(() => {
-          if (settled) return;
-          settle();
+        signal: ctx.signal,
+        // The timeout error is made only when the time is up: every call passes
+        // here, and an error captures a stack trace, which costs more than the
+        // rest of this policy together.
+        fallback: () => {
           const error = new UpstreamTimeoutError(service, milliseconds);
           controller.abort(error);
-          reject(error);
-        }, milliseconds);
-        ctx.signal.addEventListener("abort", onParentAbort, { once: true });
-        let call: Promise<T>;
-        try {
-          call = fn({ signal: controller.signal, deadline: performance.now() + milliseconds });
-        } catch (error) {
-          settle();
-          reject(error);
-          return;
-        }
-        call.then(
-          (value) => {
-            if (settled) return;
-            settle();
-            resolve(value);
-          },
-          (error: unknown) => {
-            if (settled) return;
-            settle();
-            reject(ctx.signal.aborted ? new ClientClosedError() : error);
-          },
-        );
-      });
+          throw error;
+        },
+      })
+        .catch((error: unknown) => {
+          throw ctx.signal.aborted ? new ClientClosedError() : error;
+        })
+        .finally(() => ctx.signal.removeEventListener("abort", onParentAbort));
     },
   };
 }
