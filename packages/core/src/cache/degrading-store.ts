@@ -1,6 +1,7 @@
+import { Cooldown, type CooldownOptions } from "../resilience/cooldown.js";
 import type { CacheStore } from "./cache-store.js";
 
-export interface DegradingStoreOptions {
+export interface DegradingStoreOptions extends CooldownOptions {
   /** The shared store (Redis). */
   primary: CacheStore;
   /**
@@ -9,18 +10,6 @@ export interface DegradingStoreOptions {
    * (every get a miss).
    */
   fallback?: CacheStore;
-  /** After a primary failure, how long it is left alone before it is tried again. Default 5000 ms. */
-  cooldownMs?: number;
-  /**
-   * A cheap check that the primary can be used at all (e.g. the Redis
-   * connection is up). While false, the primary is skipped, without a
-   * cool-down: it is used again as soon as it is back.
-   */
-  available?: () => boolean;
-  /** Told once per primary failure that starts a cool-down (logs). */
-  onError?: (error: unknown) => void;
-  /** The clock, in ms. Default `performance.now()`. */
-  now?: () => number;
 }
 
 /**
@@ -34,31 +23,17 @@ export interface DegradingStoreOptions {
 export class DegradingStore implements CacheStore {
   readonly #primary: CacheStore;
   readonly #fallback: CacheStore | undefined;
-  readonly #cooldownMs: number;
-  readonly #available: () => boolean;
-  readonly #onError: ((error: unknown) => void) | undefined;
-  readonly #now: () => number;
-  #downUntil = Number.NEGATIVE_INFINITY;
+  readonly #primaryHealth: Cooldown;
 
-  constructor({
-    primary,
-    fallback,
-    cooldownMs = 5000,
-    available = () => true,
-    onError,
-    now = () => performance.now(),
-  }: DegradingStoreOptions) {
+  constructor({ primary, fallback, ...cooldown }: DegradingStoreOptions) {
     this.#primary = primary;
     this.#fallback = fallback;
-    this.#cooldownMs = cooldownMs;
-    this.#available = available;
-    this.#onError = onError;
-    this.#now = now;
+    this.#primaryHealth = new Cooldown(cooldown);
   }
 
   /** False while the primary is skipped: unavailable, or cooling down after a failure. */
   get primaryUp(): boolean {
-    return this.#available() && this.#now() >= this.#downUntil;
+    return this.#primaryHealth.up;
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -98,12 +73,7 @@ export class DegradingStore implements CacheStore {
   }
 
   #trip(error: unknown): void {
-    this.#downUntil = this.#now() + this.#cooldownMs;
-    try {
-      this.#onError?.(error);
-    } catch {
-      // A logging hook must not break the cache.
-    }
+    this.#primaryHealth.trip(error);
   }
 
   async #local<R>(operation: () => Promise<R> | undefined): Promise<R | undefined> {

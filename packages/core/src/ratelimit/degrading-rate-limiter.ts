@@ -1,22 +1,11 @@
+import { Cooldown, type CooldownOptions } from "../resilience/cooldown.js";
 import type { RateLimitDecision, RateLimiter } from "./rate-limiter.js";
 
-export interface DegradingRateLimiterOptions {
+export interface DegradingRateLimiterOptions extends CooldownOptions {
   /** The shared limiter (Redis). */
   primary: RateLimiter;
   /** Counts while the primary fails: usually a `MemoryRateLimiter` with the same window. */
   fallback: RateLimiter;
-  /** After a primary failure, how long it is left alone before it is tried again. Default 5000 ms. */
-  cooldownMs?: number;
-  /**
-   * A cheap check that the primary can be used at all (e.g. the Redis
-   * connection is up). While false, the fallback counts, without a
-   * cool-down: the primary is used again as soon as it is back.
-   */
-  available?: () => boolean;
-  /** Told once per primary failure that starts a cool-down (logs). */
-  onError?: (error: unknown) => void;
-  /** The clock, in ms. Default `performance.now()`. */
-  now?: () => number;
 }
 
 /**
@@ -29,42 +18,23 @@ export interface DegradingRateLimiterOptions {
 export class DegradingRateLimiter implements RateLimiter {
   readonly #primary: RateLimiter;
   readonly #fallback: RateLimiter;
-  readonly #cooldownMs: number;
-  readonly #available: () => boolean;
-  readonly #onError: ((error: unknown) => void) | undefined;
-  readonly #now: () => number;
-  #downUntil = Number.NEGATIVE_INFINITY;
+  readonly #primaryHealth: Cooldown;
 
-  constructor({
-    primary,
-    fallback,
-    cooldownMs = 5000,
-    available = () => true,
-    onError,
-    now = () => performance.now(),
-  }: DegradingRateLimiterOptions) {
+  constructor({ primary, fallback, ...cooldown }: DegradingRateLimiterOptions) {
     this.#primary = primary;
     this.#fallback = fallback;
-    this.#cooldownMs = cooldownMs;
-    this.#available = available;
-    this.#onError = onError;
-    this.#now = now;
+    this.#primaryHealth = new Cooldown(cooldown);
   }
 
   async consume(key: string, limit: number): Promise<RateLimitDecision> {
     if (!Number.isInteger(limit) || limit < 0) {
       throw new RangeError(`limit must be a whole number of requests (got ${limit})`);
     }
-    if (this.#available() && this.#now() >= this.#downUntil) {
+    if (this.#primaryHealth.up) {
       try {
         return await this.#primary.consume(key, limit);
       } catch (error) {
-        this.#downUntil = this.#now() + this.#cooldownMs;
-        try {
-          this.#onError?.(error);
-        } catch {
-          // A logging hook must not break rate limiting.
-        }
+        this.#primaryHealth.trip(error);
       }
     }
     return this.#fallback.consume(key, limit);

@@ -6,6 +6,7 @@ export {
   type CircuitState,
   circuitBreakerPolicy,
 } from "./circuit-breaker-policy.js";
+export { Cooldown, type CooldownOptions } from "./cooldown.js";
 export { isAbandoned, isRetryable, isServiceFailure } from "./failures.js";
 export {
   type DegradedKind,
