@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { RandomPool } from "./random-pool.js";
 
 /** Who is calling: set by authentication middleware, absent for anonymous callers. */
 export interface Identity {
@@ -59,6 +59,9 @@ export interface RequestContext extends PolicyContext {
   readonly timings: ServerTimings;
 }
 
+// Entropy only, no request state: sharing one pool in the process is safe.
+const random = new RandomPool();
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 // version-traceid-parentid-flags; a later version may append fields after a "-".
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
@@ -69,13 +72,13 @@ export function acceptRequestId(candidate: string | undefined): string {
 }
 
 export function newRequestId(): string {
-  return randomBytes(12).toString("base64url");
+  return random.base64url(12);
 }
 
 /** Continues a valid `traceparent` (new span, same trace) or starts a new trace. */
 export function continueTrace(traceparent: string | undefined): TraceContext {
   const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent.trim());
-  const spanId = randomBytes(8).toString("hex");
+  const spanId = random.hex(8);
   if (match) {
     const [, version = "", traceId = "", parentId = "", flags = "", rest] = match;
     // W3C: version ff is invalid, version 00 has nothing after the flags, all-zero ids are invalid.
@@ -84,7 +87,7 @@ export function continueTrace(traceparent: string | undefined): TraceContext {
       return { traceId, spanId, flags };
     }
   }
-  return { traceId: randomBytes(16).toString("hex"), spanId, flags: "01" };
+  return { traceId: random.hex(16), spanId, flags: "01" };
 }
 
 export function traceparentOf(trace: TraceContext): string {

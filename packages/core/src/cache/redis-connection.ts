@@ -1,4 +1,8 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { lazyRequire } from "../lazy-require.js";
+
+// Loaded with the first connection: a BFF without `REDIS_URL` never pays for ioredis.
+const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
 
 export interface RedisConnectionOptions {
   /**
@@ -24,6 +28,7 @@ export interface RedisConnectionOptions {
  */
 export function createRedisConnection(url: string, options: RedisConnectionOptions = {}): Redis {
   const { commandTimeoutMs = 250, onDown, onUp } = options;
+  const { Redis } = ioredis();
   const client = new Redis(url, {
     commandTimeout: commandTimeoutMs,
     connectTimeout: Math.max(1000, commandTimeoutMs * 4),

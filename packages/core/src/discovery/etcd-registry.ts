@@ -1,6 +1,10 @@
-import { Etcd3, type IKeyValue, type IOptions, type Watcher } from "etcd3";
+import type { Etcd3, IKeyValue, IOptions, Watcher } from "etcd3";
 import { RegistryUnavailableError } from "../errors/index.js";
+import { lazyRequire } from "../lazy-require.js";
 import type { ServiceInstance, ServiceRegistry } from "./service-registry.js";
+
+// Loaded with the first registry: only `DISCOVERY=etcd` pays for etcd3 (and its gRPC stack).
+const etcd3 = lazyRequire<typeof import("etcd3")>("etcd3");
 
 export interface EtcdRegistryOptions {
   /** etcd client URLs (`ETCD_ENDPOINTS`), e.g. `["http://127.0.0.1:2379"]`. */
@@ -64,6 +68,7 @@ export class EtcdRegistry implements ServiceRegistry {
     const requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     const retryMinMs = options.retryMinMs ?? 250;
     const retryMaxMs = options.retryMaxMs ?? 5000;
+    const { Etcd3 } = etcd3();
     this.#client = new Etcd3({
       hosts: [...options.endpoints],
       dialTimeout: Math.min(requestTimeoutMs, 3000),

@@ -1,5 +1,9 @@
-import amqp, { type Channel, type ChannelModel } from "amqplib";
+import type { Channel, ChannelModel } from "amqplib";
+import { lazyRequire } from "../lazy-require.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
+
+// Loaded with the first connection: a BFF without `AMQP_URL` never pays for amqplib.
+const amqplib = lazyRequire<typeof import("amqplib")>("amqplib");
 
 /** Where a {@link BrokerConnection} is in its life. */
 export type BrokerState =
@@ -68,6 +72,7 @@ const CLOSE_TIMEOUT_MS = 1000;
  */
 export class BrokerConnection {
   readonly #options: BrokerConnectionOptions;
+  readonly #amqp: typeof import("amqplib");
   readonly #slots = new Set<ChannelSlot>();
   readonly #listeners = new Set<(state: BrokerState) => void>();
   #state: BrokerState = "idle";
@@ -78,6 +83,8 @@ export class BrokerConnection {
 
   constructor(options: BrokerConnectionOptions) {
     this.#options = options;
+    // Here, not at the first connect: a missing amqplib fails start-up, not every reconnect.
+    this.#amqp = amqplib();
   }
 
   get state(): BrokerState {
@@ -139,7 +146,7 @@ export class BrokerConnection {
   async #connect(): Promise<void> {
     let connection: ChannelModel;
     try {
-      connection = await amqp.connect(withHeartbeat(this.#options.url, this.#options.heartbeatS ?? 5), {
+      connection = await this.#amqp.connect(withHeartbeat(this.#options.url, this.#options.heartbeatS ?? 5), {
         timeout: this.#options.connectTimeoutMs ?? 3000,
         noDelay: true,
         clientProperties: { connection_name: this.#options.name ?? "portico" },

@@ -1,7 +1,12 @@
 import { EventEmitter } from "node:events";
 import CircuitBreaker from "opossum";
 import type { PolicyContext } from "../context.js";
-import { CircuitOpenError, ClientClosedError, DeadlineExceededError } from "../errors/index.js";
+import {
+  CircuitOpenError,
+  ClientClosedError,
+  DeadlineExceededError,
+  withoutStackTraces,
+} from "../errors/index.js";
 import { isAbandoned } from "./failures.js";
 import type { Policy } from "./policy.js";
 
@@ -153,6 +158,12 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
     if (calls >= minRequests && failures * 100 >= errorPct * calls) breaker.open();
   };
 
+  const shortCircuited = (): CircuitOpenError => {
+    record("rejected");
+    const retryAfterS = Math.max(1, Math.ceil((openedAt + openMs - performance.now()) / 1000));
+    return withoutStackTraces(() => new CircuitOpenError(service, retryAfterS));
+  };
+
   return {
     get state() {
       return stateOf();
@@ -161,15 +172,18 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
       // A call that cannot start must not take the half-open trial's place.
       if (ctx.signal.aborted) throw new ClientClosedError();
       if (ctx.deadline - performance.now() <= 0) throw new DeadlineExceededError(service);
+      // While open, answer before opossum does: its rejection is an error
+      // with a stack trace, and so is ours unless made without one; a
+      // short-circuited call is the hot path of an outage.
+      if (breaker.opened) throw shortCircuited();
       let value: T;
       try {
-        value = (await breaker.fire(fn, ctx)) as T;
+        // Closed, opossum has nothing to decide (opening is ours, see
+        // `record`) and its per-call bookkeeping is pure cost: only a
+        // half-open circuit's calls go through it, for its single trial.
+        value = breaker.closed ? await fn(ctx) : ((await breaker.fire(fn, ctx)) as T);
       } catch (error) {
-        if ((error as { code?: unknown } | null)?.code === "EOPENBREAKER") {
-          record("rejected");
-          const leftMs = openedAt + openMs - performance.now();
-          throw new CircuitOpenError(service, Math.max(1, Math.ceil(leftMs / 1000)));
-        }
+        if ((error as { code?: unknown } | null)?.code === "EOPENBREAKER") throw shortCircuited();
         if (!isIgnored(error)) record(isFailure(error) ? "failures" : "successes");
         throw error;
       }

@@ -1,6 +1,11 @@
 import pTimeout from "p-timeout";
 import type { PolicyContext } from "../context.js";
-import { ClientClosedError, DeadlineExceededError, UpstreamTimeoutError } from "../errors/index.js";
+import {
+  ClientClosedError,
+  DeadlineExceededError,
+  UpstreamTimeoutError,
+  withoutStackTraces,
+} from "../errors/index.js";
 import type { Policy } from "./policy.js";
 
 export interface TimeoutPolicyOptions {
@@ -35,19 +40,23 @@ export function timeoutPolicy({ timeoutMs, service }: TimeoutPolicyOptions): Pol
         ctx.signal.removeEventListener("abort", onParentAbort);
         return Promise.reject(error);
       }
-      return pTimeout(call, {
-        milliseconds,
-        // A client that leaves is answered at once, even by a call that ignores its signal.
-        signal: ctx.signal,
-        // The timeout error is made only when the time is up: every call passes
-        // here, and an error captures a stack trace, which costs more than the
-        // rest of this policy together.
-        fallback: () => {
-          const error = new UpstreamTimeoutError(service, milliseconds);
-          controller.abort(error);
-          throw error;
-        },
-      })
+      // p-timeout builds a spare TimeoutError per call, before its timer
+      // starts; this policy throws its own, so that one needs no stack trace.
+      return withoutStackTraces(() =>
+        pTimeout(call, {
+          milliseconds,
+          // A client that leaves is answered at once, even by a call that ignores its signal.
+          signal: ctx.signal,
+          // The timeout error is made only when the time is up: every call passes
+          // here, and an error captures a stack trace, which costs more than the
+          // rest of this policy together.
+          fallback: () => {
+            const error = new UpstreamTimeoutError(service, milliseconds);
+            controller.abort(error);
+            throw error;
+          },
+        }),
+      )
         .catch((error: unknown) => {
           throw ctx.signal.aborted ? new ClientClosedError() : error;
         })

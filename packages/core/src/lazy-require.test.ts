@@ -1,0 +1,120 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import ts from "typescript";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lazyRequire } from "./lazy-require.js";
+
+describe("lazyRequire", () => {
+  it("requires nothing until called, then gives the package's module.exports", () => {
+    const missing = lazyRequire("portico-no-such-package");
+    expect(() => missing()).toThrow(expect.objectContaining({ code: "MODULE_NOT_FOUND" }));
+
+    const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
+    expect(typeof ioredis().Redis).toBe("function");
+    expect(ioredis()).toBe(ioredis());
+  });
+});
+
+// What a gateway process loads, seen from a fresh `node` (a vitest worker has
+// loaded who knows what). It runs core compiled the way `tsc` builds dist/
+// (type-only imports erased), so the test needs no build and never runs stale output.
+const HEAVY = ["etcd3", "ioredis", "amqplib"] as const;
+const coreDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The child: import core, wire a default gateway, then use each optional backend once. */
+const PROBE = `
+import { createRequire } from "node:module";
+import { sep } from "node:path";
+const require = createRequire(import.meta.url);
+const loaded = () => ${JSON.stringify(HEAVY)}.filter((name) =>
+  Object.keys(require.cache).some((path) => path.includes(sep + "node_modules" + sep + name + sep)));
+const report = {};
+const core = await import("./index.js");
+report.afterImport = loaded();
+const gateway = core.createGateway(core.loadGatewayConfig({}, { defaultPort: 0 }));
+report.afterStaticGateway = loaded();
+const redis = core.createRedisConnection("redis://127.0.0.1:1", { commandTimeoutMs: 100 });
+report.afterRedis = loaded();
+const registry = new core.EtcdRegistry({ endpoints: ["http://127.0.0.1:1"], startupWaitMs: 100 });
+report.afterEtcd = loaded();
+new core.BrokerConnection({ url: "amqp://127.0.0.1:1" });
+report.afterBroker = loaded();
+redis.disconnect();
+await registry.close();
+await gateway.close();
+process.stdout.write(JSON.stringify(report), () => process.exit(0));
+`;
+
+interface Report {
+  afterImport: string[];
+  afterStaticGateway: string[];
+  afterRedis: string[];
+  afterEtcd: string[];
+  afterBroker: string[];
+}
+
+/** Emits every source file of the build (tsconfig.build.json) as ESM into `outDir`. */
+async function compileCore(outDir: string): Promise<void> {
+  const configPath = join(coreDir, "tsconfig.build.json");
+  const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const { options, fileNames } = ts.parseJsonConfigFileContent(config, ts.sys, coreDir);
+  const compilerOptions: ts.CompilerOptions = {
+    ...options,
+    // transpileModule cannot see package.json's "type": "module"; say it outright.
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    declaration: false,
+    declarationMap: false,
+    sourceMap: false,
+  };
+  const srcDir = join(coreDir, "src");
+  for (const fileName of fileNames) {
+    const source = await readFile(fileName, "utf8");
+    const { outputText } = ts.transpileModule(source, { compilerOptions, fileName });
+    const target = join(outDir, relative(srcDir, fileName).replace(/\.ts$/, ".js"));
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, outputText);
+  }
+  await writeFile(join(outDir, "package.json"), JSON.stringify({ type: "module" }));
+  // Dependencies resolve from core's own node_modules, as they do from dist/.
+  await symlink(join(coreDir, "node_modules"), join(outDir, "node_modules"), "dir");
+}
+
+describe("optional backends load only when used (gateway RSS)", () => {
+  let outDir: string;
+  let report: Report;
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), "portico-lazy-"));
+    await compileCore(outDir);
+    await writeFile(join(outDir, "probe.mjs"), PROBE);
+    const { stdout } = await promisify(execFile)(process.execPath, [join(outDir, "probe.mjs")], {
+      cwd: outDir,
+      env: { PATH: process.env.PATH ?? "" },
+      timeout: 20_000,
+    });
+    report = JSON.parse(stdout) as Report;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it("importing @portico/core loads none of etcd3, ioredis and amqplib", () => {
+    expect(report.afterImport).toEqual([]);
+  });
+
+  it("a gateway with static discovery, no REDIS_URL and no AMQP_URL loads none of them either", () => {
+    expect(report.afterStaticGateway).toEqual([]);
+  });
+
+  it("a Redis connection loads ioredis, an etcd registry etcd3, a broker connection amqplib", () => {
+    expect(report.afterRedis).toEqual(["ioredis"]);
+    expect(report.afterEtcd).toEqual(["etcd3", "ioredis"]);
+    expect(report.afterBroker).toEqual(["etcd3", "ioredis", "amqplib"]);
+  });
+});
