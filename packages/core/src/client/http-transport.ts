@@ -49,14 +49,18 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target): Axi
       headers,
       signal: (config.signal as AbortSignal | undefined) ?? null,
     });
+    // undici's whole answer travels as `data`, its headers included: given
+    // them, axios would copy and normalise every header twice per call
+    // (AxiosHeaders), which a profile put at a fifth of its cost, and only
+    // the pass-through reads them.
     return {
-      data: response.body,
+      data: response,
       status: response.statusCode,
       statusText: "",
-      headers: response.headers,
+      headers: {},
       config,
       request: null,
-    } as AxiosResponse<Dispatcher.ResponseData["body"]>;
+    } as AxiosResponse<Dispatcher.ResponseData>;
   };
 }
 
@@ -146,17 +150,13 @@ export class HttpTransport implements Transport {
     // A caller already gone: no connection is even opened.
     if (request.signal.aborted) throw new ClientClosedError();
     try {
-      const response = await this.#axios.request<Dispatcher.ResponseData["body"]>({
+      const response = await this.#axios.request<Dispatcher.ResponseData>({
         url: request.path + queryString(request.query),
         baseURL: request.baseUrl,
         headers: request.headers,
         signal: request.signal,
       });
-      return {
-        statusCode: response.status,
-        headers: response.headers as Dispatcher.ResponseData["headers"],
-        body: response.data,
-      } as Dispatcher.ResponseData;
+      return response.data;
     } catch (error) {
       if (request.signal.aborted) throw new ClientClosedError();
       // Refused, reset or cut before any answer arrived: safe to retry an idempotent call.
