@@ -17,6 +17,8 @@
 //                      see what a change buys: its columns are "base"
 //   BENCH_CPU_PROF     comma-separated gateway ids (mobile, mobileDelayed, mobileBreaker,
 //                      web, partner) started with --cpu-prof; profiles go to bench/results/profiles
+//   BENCH_NODE_ARGS    extra node flags for the gateways under test, not the baseline's
+//                      (e.g. "--max-old-space-size=256"; BENCH_BASELINE=. compares with none)
 // `node bench/run.mjs --smoke`: one short, gentle pass that only checks the
 // benchmark still works (no targets judged), for CI.
 import { spawn } from "node:child_process";
@@ -137,6 +139,7 @@ const scenarios = SCENARIOS.filter((s) => selected.includes(s.id));
 if (scenarios.length === 0) throw new Error(`BENCH_SCENARIOS matches none of ${SCENARIOS.map((s) => s.id)}`);
 const baselineRoot = env.BENCH_BASELINE ? `${env.BENCH_BASELINE.replace(/\/+$/, "")}/` : undefined;
 const profiled = new Set((env.BENCH_CPU_PROF ?? "").split(",").filter(Boolean));
+const nodeArgs = (env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
 
 // ---------------------------------------------------------------------------
 // Processes: every child is stopped by its own PID when the run ends.
@@ -222,7 +225,7 @@ async function startGateway(id, app, urls, extraEnv = {}, root = ROOT) {
     ...Object.fromEntries(Object.entries(urls).map(([service, url]) => [SERVICE_ENV[service], url])),
     ...extraEnv,
   };
-  const args = [];
+  const args = id.endsWith("@baseline") ? [] : [...nodeArgs];
   if (profiled.has(id)) {
     mkdirSync(`${RESULTS}profiles`, { recursive: true });
     args.push(
@@ -322,6 +325,7 @@ async function main() {
         ? `; gateway and reference pinned to cpu ${SERVER_CPU}, fakes + load generator on cpu ${LOAD_CPU}`
         : "; NOT pinned (needs taskset and 2 cores): numbers are less comparable"),
   );
+  if (nodeArgs.length > 0) console.log(`gateways under test started with node ${nodeArgs.join(" ")}`);
 
   const fakes = await startNode(
     "fake upstreams",

@@ -2,6 +2,7 @@ import express, { type Express, type Request, type Response } from "express";
 import type { Gateway } from "../gateway.js";
 import { requestContext } from "./context-middleware.js";
 import { cors } from "./cors.js";
+import { attachFastPath, FastPath } from "./fast-path.js";
 import { requestLimits } from "./limits.js";
 import { type LoadShedder, loadShedding } from "./load-shedding.js";
 import { observeRequests } from "./ops-request-observer.js";
@@ -82,6 +83,12 @@ export function createGatewayApp({
   app.use(load.middleware);
   observability?.metrics.watchLoad(() => load);
   app.use(requestLimits());
+  // Plain GETs of pass-through routes are answered ahead of all this (`mountRoutes`
+  // adds them, `runBff` serves them first), with the same edge behaviour.
+  attachFastPath(
+    app,
+    new FastPath({ requestDeadlineMs, load, observability, corsOrigins: edge.corsOrigins }),
+  );
   return {
     app,
     load,

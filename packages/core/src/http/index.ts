@@ -8,13 +8,22 @@ export {
 } from "./edge-server.js";
 export { EventLoopLag, type EventLoopLagOptions } from "./event-loop-lag.js";
 export {
+  attachFastPath,
+  FAST_ROUTE,
+  FastPath,
+  type FastPathOptions,
+  type FastRoute,
+  fastPathOf,
+  withFastPath,
+} from "./fast-path.js";
+export {
   createGatewayApp,
   type EdgeOptions,
   type GatewayApp,
   type GatewayAppOptions,
 } from "./gateway-app.js";
 export { idSchema, isValidId, requireId } from "./input.js";
-export { EDGE_LIMITS, type RequestLimitsOptions, requestLimits } from "./limits.js";
+export { countQueryParams, EDGE_LIMITS, type RequestLimitsOptions, requestLimits } from "./limits.js";
 export { type LoadShedder, type LoadSheddingOptions, loadShedding, UNSHED_PATHS } from "./load-shedding.js";
 export {
   adminEventsRoute,
@@ -35,7 +44,14 @@ export {
   trackRequests,
 } from "./ops-shutdown.js";
 export { type PassThroughOptions, passThrough } from "./pass-through.js";
-export { type ErrorHandlerOptions, type Problem, problemHandler, problemOf, sendProblem } from "./problem.js";
+export {
+  type ErrorHandlerOptions,
+  type Problem,
+  problemHandler,
+  problemOf,
+  sendProblem,
+  writeProblem,
+} from "./problem.js";
 export { sendJson } from "./respond.js";
 export {
   API_SECURITY_HEADERS,

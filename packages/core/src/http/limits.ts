@@ -55,7 +55,7 @@ export function requestLimits({
     const url = req.originalUrl;
     if (url.length > maxUrlBytes) throw new UriTooLongError(maxUrlBytes);
     const queryAt = url.indexOf("?");
-    if (queryAt !== -1 && countParams(url, queryAt + 1) > maxQueryParams) {
+    if (queryAt !== -1 && countQueryParams(url.slice(queryAt + 1)) > maxQueryParams) {
       throw new InvalidInputError(`At most ${maxQueryParams} query parameters are accepted`);
     }
     const length = req.headers["content-length"];
@@ -81,13 +81,13 @@ export function requestLimits({
   };
 }
 
-/** Non-empty `&`-separated pieces from `from` on, counting no further than needed. */
-function countParams(url: string, from: number): number {
+/** Non-empty `&`-separated pieces of a query string (without its `?`). */
+export function countQueryParams(query: string): number {
   let count = 0;
-  let start = from;
-  while (start <= url.length) {
-    let end = url.indexOf("&", start);
-    if (end === -1) end = url.length;
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf("&", start);
+    if (end === -1) end = query.length;
     if (end > start) count++;
     start = end + 1;
   }

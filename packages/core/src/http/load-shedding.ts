@@ -27,6 +27,14 @@ export interface LoadShedder {
   readonly inflight: number;
   /** Requests shed since start. */
   readonly shed: number;
+  /**
+   * For a path that does not go through `middleware` (the fast path): takes
+   * an in-flight slot and returns true, or returns false, taking nothing,
+   * when the request would be shed (the middleware then sheds it).
+   */
+  tryEnter(): boolean;
+  /** Gives back a slot taken by `tryEnter`. */
+  leave(): void;
 }
 
 /**
@@ -45,13 +53,16 @@ export function loadShedding({
   const exempt = new Set(exemptPaths);
   let inflight = 0;
   let shed = 0;
+  const overloaded = () => {
+    if (maxEventLoopLagMs > 0) lag.touch();
+    return inflight >= maxInflight || (maxEventLoopLagMs > 0 && lag.lagMs > maxEventLoopLagMs);
+  };
   const middleware = function loadShedding(req: Request, res: Response, next: NextFunction): void {
     if (exempt.has(req.path)) {
       next();
       return;
     }
-    if (maxEventLoopLagMs > 0) lag.touch();
-    if (inflight >= maxInflight || (maxEventLoopLagMs > 0 && lag.lagMs > maxEventLoopLagMs)) {
+    if (overloaded()) {
       shed++;
       sendProblem(res, new OverloadedError(), req.path, res.locals.ctx);
       return;
@@ -70,6 +81,14 @@ export function loadShedding({
     },
     get shed() {
       return shed;
+    },
+    tryEnter() {
+      if (overloaded()) return false;
+      inflight++;
+      return true;
+    },
+    leave() {
+      inflight--;
     },
   };
 }

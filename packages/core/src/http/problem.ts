@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler, NextFunction, Request, Response } from "express";
 import type { RequestContext } from "../context.js";
 import { ERROR_CODES } from "../errors/codes.js";
@@ -43,6 +44,19 @@ function toGatewayError(error: unknown): GatewayError {
 
 /** Writes a problem+json answer, with Retry-After and Server-Timing where they apply. */
 export function sendProblem(res: Response, error: unknown, instance: string, ctx?: RequestContext): void {
+  writeProblem(res, error, instance, ctx);
+}
+
+/**
+ * `sendProblem` on node's own response (the fast path has no express
+ * around it): the same answer, byte for byte, from both paths.
+ */
+export function writeProblem(
+  res: ServerResponse,
+  error: unknown,
+  instance: string,
+  ctx?: RequestContext,
+): void {
   const requestId = ctx?.requestId ?? String(res.getHeader("X-Request-Id") ?? "");
   const problem = problemOf(error, instance, requestId);
   if (problem.status === 499 || res.headersSent) {
@@ -54,7 +68,12 @@ export function sendProblem(res: Response, error: unknown, instance: string, ctx
   if (retryAfter !== undefined) res.setHeader("Retry-After", String(retryAfter));
   const timing = ctx?.timings.header();
   if (timing !== undefined) res.setHeader("Server-Timing", timing);
-  res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem));
+  const body = JSON.stringify(problem);
+  res.statusCode = problem.status;
+  res.setHeader("Content-Type", "application/problem+json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  // A HEAD request gets the headers only: node leaves the body out itself.
+  res.end(body);
 }
 
 export interface ErrorHandlerOptions {

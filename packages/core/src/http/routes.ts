@@ -1,5 +1,6 @@
 import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
 import { GatewayError } from "../errors/index.js";
+import { FAST_ROUTE, type FastRoute, fastPathOf } from "./fast-path.js";
 import { sendProblem } from "./problem.js";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -9,7 +10,8 @@ export type RouteMethods = Partial<Record<Method, RequestHandler | readonly Requ
 
 /**
  * Mounts a route table. A path answers the methods it lists (GET also
- * answers HEAD) and 405 with `Allow` for the others.
+ * answers HEAD) and 405 with `Allow` for the others. A pass-through GET
+ * also joins the app's fast path (see `FastPath`).
  */
 export function mountRoutes(app: Express, table: Readonly<Record<string, RouteMethods>>): void {
   for (const [path, methods] of Object.entries(table)) {
@@ -19,6 +21,11 @@ export function mountRoutes(app: Express, table: Readonly<Record<string, RouteMe
       if (handlers === undefined) continue;
       app[method](path, ...(Array.isArray(handlers) ? handlers : [handlers as RequestHandler]));
     }
+    // A GET with a fast form (a pass-through) and a path without parameters
+    // is also answered ahead of express when the app has a fast path.
+    const get = methods.get;
+    const fast = typeof get === "function" ? (get as { [FAST_ROUTE]?: FastRoute })[FAST_ROUTE] : undefined;
+    if (fast !== undefined && !/[:*(]/.test(path)) fastPathOf(app)?.add(path, fast);
     const allow = allowed.join(", ");
     app.all(path, function methodNotAllowed(req: Request, res: Response, _next: NextFunction) {
       res.setHeader("Allow", allow);

@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from "../gateway.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
 import { createLogger } from "../observability/logger.js";
 import { answerClientError, edgeServerOptions, guardRequestTarget } from "./edge-server.js";
+import { withFastPath } from "./fast-path.js";
 import { shutdownGracefully, trackRequests } from "./ops-shutdown.js";
 
 export interface RunBffOptions<C extends GatewayConfig> {
@@ -71,7 +72,7 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
   // Edge limits the server enforces itself: 16 KiB of headers (431), slowloris timeouts.
   const server = createServer(
     edgeServerOptions({ headersTimeoutMs: config.headersTimeoutMs }),
-    guardRequestTarget(bff.app),
+    guardRequestTarget(withFastPath(bff.app)),
   );
   server.on("clientError", answerClientError);
   const requests = trackRequests(server);
