@@ -5,6 +5,7 @@ import { z } from "zod";
 import { loadGatewayConfig } from "../config/gateway-config.js";
 import { createGateway, type Gateway } from "../gateway.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
+import { createLogger } from "../observability/logger.js";
 import { closedPortUrl, type FakeUpstream, startFakeUpstream } from "../test-support/fake-upstream.js";
 import { type EdgeTestServer, serveEdge } from "../test-support/raw-http.js";
 import { fastPathOf, withFastPath } from "./fast-path.js";
@@ -41,14 +42,19 @@ afterEach(async () => {
 async function start(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   env: Record<string, string> = {},
+  logLines: string[] = [],
 ): Promise<Harness> {
   const upstream = await startFakeUpstream(handler);
   const config = loadGatewayConfig(
     { REVIEWS_URL: upstream.url, BREAKER_MIN_REQUESTS: "1000", ...env },
     { defaultPort: 0 },
   );
+  const logger = createLogger({
+    level: "info",
+    destination: { write: (line: string) => logLines.push(line) },
+  });
   const gateway = createGateway(config, {
-    observability: new GatewayObservability({ processMetrics: false }),
+    observability: new GatewayObservability({ processMetrics: false, logger }),
   });
   const { app, finish } = createGatewayApp({ requestDeadlineMs: 2_000, edge: config, gateway });
   app.use((_req: Request, res: Response, next: NextFunction) => {
@@ -232,11 +238,27 @@ describe("the fast path of a pass-through route", () => {
   });
 
   it("counts, times and logs its requests like express", async () => {
-    const harness = await start((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
+    const logLines: string[] = [];
+    const harness = await start(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end("{}");
+      },
+      {},
+      logLines,
+    );
+    await get(`${harness.edge.url}/reviews?productId=p1`, { "x-request-id": "req-logged-1" });
+    const logged = logLines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.requestId === "req-logged-1");
+    expect(logged).toMatchObject({
+      msg: "request",
+      method: "GET",
+      route: "/reviews",
+      path: "/reviews",
+      status: 200,
     });
-    await get(`${harness.edge.url}/reviews?productId=p1`);
+    expect(logged.serverTiming).toMatch(/^reviews;dur=/);
     await get(`${harness.edge.url}/reviews?productId=p2`);
     const metrics = await harness.gateway.observability.metrics.registry.metrics();
     const line = metrics

@@ -112,7 +112,6 @@ export class FastPath {
     res.once("close", () => {
       if (!res.writableFinished) controller.abort(new ClientClosedError());
       load.leave();
-      const timing = res.getHeader("Server-Timing");
       observability?.recordRequest({
         method: "GET",
         route: path,
@@ -121,7 +120,8 @@ export class FastPath {
         durationMs: performance.now() - started,
         requestId: ctx.requestId,
         traceId: ctx.trace.traceId,
-        serverTiming: typeof timing === "string" ? timing : undefined,
+        // What was sent: the relay writes it in its one writeHead, where getHeader cannot see it.
+        serverTiming: ctx.timings.header(),
       });
     });
     const edgeHeaders: OutgoingHttpHeader[] = [...SECURITY_HEADERS_FLAT, "X-Request-Id", ctx.requestId];
