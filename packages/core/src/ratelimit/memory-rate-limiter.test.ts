@@ -22,6 +22,17 @@ describe("MemoryRateLimiter", () => {
     expect(decisions[0]?.resetS).toBe(60);
   });
 
+  it("never announces more than the window, whatever the clock's fractions", async () => {
+    // 30600.870810477467 + 3000 - 30600.870810477467 is 3000.0000000000036 in floating point.
+    let clock = 30_600.870810477467;
+    const limiter = new MemoryRateLimiter({ windowMs: 3_000, now: () => clock });
+    expect((await limiter.consume("acme", 3)).resetS).toBe(3);
+    for (let i = 0; i < 2_000; i += 1) {
+      clock = Math.random() * 1e6;
+      expect((await limiter.consume(`key-${i}`, 3)).resetS).toBe(3);
+    }
+  });
+
   it("refuses the request after the quota with the seconds left until the reset", async () => {
     const limiter = new MemoryRateLimiter();
     await limiter.consume("acme", 2);

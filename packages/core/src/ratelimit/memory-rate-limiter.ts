@@ -52,7 +52,9 @@ export class MemoryRateLimiter implements RateLimiter {
       window = { startedAt: now, count: 0 };
       this.#windows.set(key, window);
     }
-    const resetS = Math.max(1, Math.ceil((window.startedAt + this.#windowMs - now) / 1000));
+    // What is left of the window, computed from the elapsed time: `startedAt + windowMs - now`
+    // can round to a hair over windowMs (a fractional clock), announcing one second too many.
+    const resetS = Math.max(1, Math.ceil((this.#windowMs - (now - window.startedAt)) / 1000));
     if (window.count >= limit) return { allowed: false, limit, remaining: 0, resetS };
     window.count += 1;
     return { allowed: true, limit, remaining: limit - window.count, resetS };
