@@ -83,7 +83,8 @@ export class FastPath {
     if (req.method !== "GET" || this.#routes.size === 0) return false;
     const url = req.url ?? "";
     const queryAt = url.indexOf("?");
-    const route = this.#routes.get(queryAt === -1 ? url : url.slice(0, queryAt));
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const route = this.#routes.get(path);
     if (route === undefined || url.length > EDGE_LIMITS.maxUrlBytes) return false;
     const { headers } = req;
     if (headers.origin !== undefined || headers["transfer-encoding"] !== undefined) return false;
@@ -106,7 +107,6 @@ export class FastPath {
       signal: controller.signal,
       traceparent: headerOf(headers.traceparent),
     });
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
     observability?.requestStarted();
     // 'close' follows every response, finished or aborted.
     res.once("close", () => {
