@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redisUrl, requireRedis } from "../discovery/test-support/infrastructure.js";
+import { type RedisPair, redisPair } from "../discovery/test-support/infrastructure.js";
 import { sleep } from "../test-support/async.js";
-import { createRedisConnection, redisReady } from "./redis-connection.js";
 import { RedisStore } from "./redis-store.js";
 
 // Real Redis (127.0.0.1:6379 or REDIS_URL); keys under a prefix unique to this run.
@@ -11,20 +10,14 @@ const PREFIX = `portico-test:${randomUUID()}:`;
 let a: Redis;
 let b: Redis;
 
+let redis: RedisPair;
+
 beforeAll(async () => {
-  await requireRedis();
-  a = createRedisConnection(redisUrl(), { commandTimeoutMs: 1000 });
-  b = createRedisConnection(redisUrl(), { commandTimeoutMs: 1000 });
-  expect(await redisReady(a, 3000)).toBe(true);
-  expect(await redisReady(b, 3000)).toBe(true);
+  redis = await redisPair(PREFIX);
+  ({ a, b } = redis);
 });
 
-afterAll(async () => {
-  const keys = await a.keys(`${PREFIX}*`);
-  if (keys.length > 0) await a.del(...keys);
-  a.disconnect();
-  b.disconnect();
-});
+afterAll(() => redis.close());
 
 describe("RedisStore against a real Redis", () => {
   it("stores JSON values under its prefix and gives undefined for unknown keys", async () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedisConnection, redisReady } from "../cache/redis-connection.js";
-import { closedPort, redisUrl, requireRedis } from "../discovery/test-support/infrastructure.js";
+import { createRedisConnection } from "../cache/redis-connection.js";
+import { closedPort, type RedisPair, redisPair } from "../discovery/test-support/infrastructure.js";
 import { sleep } from "../test-support/async.js";
 import { RedisRateLimiter } from "./redis-rate-limiter.js";
 
@@ -13,20 +13,14 @@ let b: Redis;
 let n = 0;
 const key = () => `partner:k${n++}`;
 
+let redis: RedisPair;
+
 beforeAll(async () => {
-  await requireRedis();
-  a = createRedisConnection(redisUrl(), { commandTimeoutMs: 1000 });
-  b = createRedisConnection(redisUrl(), { commandTimeoutMs: 1000 });
-  expect(await redisReady(a, 3000)).toBe(true);
-  expect(await redisReady(b, 3000)).toBe(true);
+  redis = await redisPair(PREFIX);
+  ({ a, b } = redis);
 });
 
-afterAll(async () => {
-  const keys = await a.keys(`${PREFIX}*`);
-  if (keys.length > 0) await a.del(...keys);
-  a.disconnect();
-  b.disconnect();
-});
+afterAll(() => redis.close());
 
 const limiter = (client: Redis, windowMs?: number) =>
   new RedisRateLimiter({ client, keyPrefix: PREFIX, ...(windowMs === undefined ? {} : { windowMs }) });
