@@ -10,7 +10,7 @@ import {
 } from "../errors/index.js";
 import { EDGE_LIMITS } from "./limits.js";
 import { problemOf } from "./problem.js";
-import { API_SECURITY_HEADERS } from "./response-hygiene.js";
+import { API_SECURITY_HEADERS, API_SECURITY_HEADERS_FLAT } from "./response-hygiene.js";
 
 export interface EdgeServerOptions {
   /** Headers (and the request line) must be complete within this many ms (`HEADERS_TIMEOUT_MS`); default 10 000. */
@@ -125,7 +125,7 @@ export function guardRequestTarget(listener: RequestListener): RequestListener {
     );
     const body = JSON.stringify(problem);
     res.writeHead(problem.status, [
-      ...API_SECURITY_HEADERS.flat(),
+      ...API_SECURITY_HEADERS_FLAT,
       "Content-Type",
       "application/problem+json",
       "Content-Length",

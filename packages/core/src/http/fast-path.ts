@@ -7,7 +7,7 @@ import type { GatewayObservability } from "../observability/gateway-observabilit
 import { countQueryParams, EDGE_LIMITS } from "./limits.js";
 import type { LoadShedder } from "./load-shedding.js";
 import { writeProblem } from "./problem.js";
-import { API_SECURITY_HEADERS } from "./response-hygiene.js";
+import { API_SECURITY_HEADERS, API_SECURITY_HEADERS_FLAT } from "./response-hygiene.js";
 
 /**
  * A GET route that can answer on node's own request and response, without
@@ -38,8 +38,6 @@ export interface FastPathOptions {
   /** With CORS origins configured every answer varies on `Origin`: the fast path stays off. */
   corsOrigins?: readonly string[] | undefined;
 }
-
-const SECURITY_HEADERS_FLAT: readonly string[] = API_SECURITY_HEADERS.flat();
 
 /**
  * The edge of a BFF for its fast routes, ahead of express. Profiles put
@@ -124,7 +122,7 @@ export class FastPath {
         serverTiming: ctx.timings.header(),
       });
     });
-    const edgeHeaders: OutgoingHttpHeader[] = [...SECURITY_HEADERS_FLAT, "X-Request-Id", ctx.requestId];
+    const edgeHeaders: OutgoingHttpHeader[] = [...API_SECURITY_HEADERS_FLAT, "X-Request-Id", ctx.requestId];
     route.serve(ctx, accepted, req, res, edgeHeaders).catch((error: unknown) => {
       if (!isGatewayError(error)) {
         observability?.logger.error({ err: error, path }, "unexpected error");

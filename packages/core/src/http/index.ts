@@ -55,6 +55,7 @@ export {
 export { sendJson } from "./respond.js";
 export {
   API_SECURITY_HEADERS,
+  API_SECURITY_HEADERS_FLAT,
   isStrippedHeader,
   type ResponseHygieneOptions,
   responseHygiene,

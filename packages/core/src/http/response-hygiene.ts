@@ -70,6 +70,9 @@ function headersOf(options: HelmetOptions): ReadonlyArray<readonly [string, stri
 /** Every security header an API answer carries (including `X-Content-Type-Options: nosniff`). */
 export const API_SECURITY_HEADERS = headersOf(helmetOptions(API_CSP));
 
+/** The same as a flat `[name, value, name, value, …]` list, for one `writeHead` on node's own response. */
+export const API_SECURITY_HEADERS_FLAT: readonly string[] = API_SECURITY_HEADERS.flat();
+
 /** Upstream and framework headers that must never reach a client (contract section 6). */
 const STRIPPED_HEADERS = new Set([
   "set-cookie",
