@@ -7,20 +7,8 @@
 // prints one line `READY {"fast":{"catalog":"http://127.0.0.1:…",…},…}` and
 // serves until SIGTERM.
 import http from "node:http";
+import { SERVICE_NAMES } from "@portico/core";
 import { answer } from "./fixtures.mjs";
-
-const SERVICES = [
-  "catalog",
-  "pricing",
-  "reviews",
-  "inventory",
-  "shipping",
-  "recommendations",
-  "cart",
-  "orders",
-  "customers",
-  "auth",
-];
 
 const NOT_FOUND = Buffer.from('{"error":"not found"}');
 
@@ -70,7 +58,7 @@ const sets = JSON.parse(process.argv[2] ?? '{"fast":{}}');
 const urls = {};
 for (const [name, delays] of Object.entries(sets)) {
   urls[name] = {};
-  for (const service of SERVICES) urls[name][service] = await serve(service, delays[service] ?? 0);
+  for (const service of SERVICE_NAMES) urls[name][service] = await serve(service, delays[service] ?? 0);
 }
 process.stdout.write(`READY ${JSON.stringify(urls)}\n`);
 process.on("SIGTERM", () => process.exit(0));

@@ -1,3 +1,13 @@
+import {
+  closedPort,
+  etcdEndpoint,
+  hostPort,
+  requireEtcd,
+  startTcpProxy,
+  type TcpProxy,
+  uniqueName,
+  within,
+} from "@portico/test-support";
 import { Etcd3 } from "etcd3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -7,19 +17,7 @@ import {
   startBff,
   startDemoShop,
 } from "../support/processes.js";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
-import {
-  closedPort,
-  ETCD_ENDPOINT,
-  loadLoop,
-  PATIENT,
-  requireEtcd,
-  type Sample,
-  sleep,
-  statusOf,
-  uniqueName,
-  within,
-} from "./support.js";
+import { loadLoop, PATIENT, type Sample, sleep, statusOf } from "./support.js";
 
 // Client-side discovery on a real etcd: demo services register themselves
 // (DISCOVERY=etcd), the BFF watches the prefix. Every test has its own prefix.
@@ -29,7 +27,7 @@ const proxies: TcpProxy[] = [];
 
 beforeAll(async () => {
   await requireEtcd();
-  etcd = new Etcd3({ hosts: ETCD_ENDPOINT });
+  etcd = new Etcd3({ hosts: etcdEndpoint() });
 });
 
 afterEach(async () => {
@@ -38,11 +36,19 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await etcd?.delete().prefix("/portico-test-discovery-");
+  for (const prefix of prefixes) await etcd?.delete().prefix(`${prefix}/`);
   etcd?.close();
 });
 
-const discovery = (prefix: string, endpoint = ETCD_ENDPOINT) => ({
+/** A registry prefix of this file only (deleted after it). */
+const prefixes: string[] = [];
+function newPrefix(): string {
+  const prefix = `/${uniqueName("discovery")}/services`;
+  prefixes.push(prefix);
+  return prefix;
+}
+
+const discovery = (prefix: string, endpoint = etcdEndpoint()) => ({
   DISCOVERY: "etcd",
   ETCD_ENDPOINTS: endpoint,
   ETCD_PREFIX: prefix,
@@ -74,7 +80,7 @@ const failures = (samples: readonly Sample[]) => samples.filter((s) => s.status 
 
 describe("discovery through a real etcd", () => {
   it("shifts traffic to a third catalog instance within 2 s of it registering", async () => {
-    const prefix = `/${uniqueName("discovery")}/services`;
+    const prefix = newPrefix();
     await shop(prefix);
     const second = await shop(prefix, { DEMO_SERVICES: "catalog" });
     const gateway = await bff(prefix);
@@ -104,7 +110,7 @@ describe("discovery through a real etcd", () => {
   }, 60_000);
 
   it("loses no request when a catalog instance dies: retries go to the other, and its lease expires", async () => {
-    const prefix = `/${uniqueName("discovery")}/services`;
+    const prefix = newPrefix();
     const first = await shop(prefix);
     const doomed = await shop(prefix, { DEMO_SERVICES: "catalog" });
     const gateway = await bff(prefix);
@@ -130,7 +136,7 @@ describe("discovery through a real etcd", () => {
   }, 60_000);
 
   it("drops an instance at once when it deregisters on SIGTERM, losing no request", async () => {
-    const prefix = `/${uniqueName("discovery")}/services`;
+    const prefix = newPrefix();
     await shop(prefix);
     const leaving = await shop(prefix, { DEMO_SERVICES: "catalog" });
     const gateway = await bff(prefix);
@@ -149,21 +155,20 @@ describe("discovery through a real etcd", () => {
   }, 60_000);
 
   it("keeps serving from the last known instances while etcd is unreachable, and sees changes once it is back", async () => {
-    const prefix = `/${uniqueName("discovery")}/services`;
-    const { hostname, port } = new URL(ETCD_ENDPOINT);
-    const proxy = await startTcpProxy({ host: hostname, port: Number(port) });
+    const prefix = newPrefix();
+    const proxy = await startTcpProxy(hostPort(etcdEndpoint()));
     proxies.push(proxy);
     await shop(prefix);
     const gateway = await bff(prefix, { ETCD_ENDPOINTS: `http://${proxy.address}` });
     expect(await statusOf(`${gateway.url}/productdetails/p1`)).toBe(200);
 
-    proxy.cut("reset");
+    await proxy.setMode("reset");
     const load = loadLoop(2, productDetails(gateway));
     // Meanwhile a new catalog instance registers (straight to etcd, the gateway cannot see it).
     const late = await shop(prefix, { DEMO_SERVICES: "catalog" });
     await sleep(2000);
     const duringOutage = await catalogTotal(late);
-    proxy.restore();
+    await proxy.setMode("forward");
     await within(15_000, async () => (await catalogTotal(late)) > duringOutage, "the gateway catches up");
     const samples = await load.stop();
     expect(duringOutage).toBe(0);

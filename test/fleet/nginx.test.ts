@@ -1,3 +1,4 @@
+import { requireNginx } from "@portico/test-support";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type DemoShop,
@@ -6,16 +7,7 @@ import {
   startBff,
   startDemoShop,
 } from "../support/processes.js";
-import {
-  loadLoop,
-  nginxBinary,
-  PATIENT,
-  type RunningNginx,
-  type Sample,
-  sleep,
-  startNginx,
-  statusOf,
-} from "./support.js";
+import { loadLoop, PATIENT, type RunningNginx, type Sample, sleep, startNginx, statusOf } from "./support.js";
 
 // A real load balancer in front of the fleet: nginx runs deploy/nginx/nginx.conf
 // (only its port and instances rewritten) in front of two mobile-bff instances.
@@ -24,7 +16,7 @@ let nginx: RunningNginx | undefined;
 let shop: DemoShop | undefined;
 
 beforeAll(() => {
-  nginxBinary(); // fails clearly when nginx is missing
+  requireNginx(); // fails clearly when nginx is missing
 });
 
 afterEach(async () => {

@@ -1,3 +1,12 @@
+import {
+  closedPort,
+  hostPort,
+  redisUrl,
+  requireRedis,
+  startTcpProxy,
+  type TcpProxy,
+  uniqueName,
+} from "@portico/test-support";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -9,8 +18,7 @@ import {
   startBff,
   startDemoShop,
 } from "../support/processes.js";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
-import { closedPort, PATIENT, REDIS_URL, requireRedis, uniqueName } from "./support.js";
+import { PATIENT } from "./support.js";
 
 // Shared state through a real Redis: every test writes under its own
 // REDIS_KEY_PREFIX, so parallel runs cannot collide.
@@ -22,7 +30,7 @@ const prefixes: string[] = [];
 
 beforeAll(async () => {
   await requireRedis();
-  redis = new Redis(REDIS_URL, { lazyConnect: true });
+  redis = new Redis(redisUrl(), { lazyConnect: true });
   await redis.connect();
   shop = await startDemoShop();
 });
@@ -89,7 +97,7 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
   it("instance B serves, as last known good, a price only instance A fetched", async () => {
     const prefix = newPrefix();
     // A generous command timeout: the whole suite runs at once on two busy cores.
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: "1000" };
+    const env = { REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: "1000" };
     const [a, b] = await Promise.all([bff("mobile-bff", env), bff("mobile-bff", env)]);
     const fresh = await details(a, "p2");
     expect(fresh.status).toBe(200);
@@ -118,7 +126,7 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
   it("two partner-bff instances enforce one quota together", async () => {
     const prefix = newPrefix();
     const env = {
-      REDIS_URL,
+      REDIS_URL: redisUrl(),
       REDIS_KEY_PREFIX: prefix,
       REDIS_TIMEOUT_MS: "1000",
       PARTNER_KEYS: partnerKeys("acme", 10),
@@ -161,8 +169,7 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
   });
 
   it("keeps requests flowing, each bounded by REDIS_TIMEOUT_MS, when Redis hangs mid-run", async () => {
-    const { hostname, port } = new URL(REDIS_URL);
-    const proxy = await startTcpProxy({ host: hostname, port: Number(port) });
+    const proxy = await startTcpProxy(hostPort(redisUrl()));
     proxies.push(proxy);
     const prefix = newPrefix();
     const env = { REDIS_URL: `redis://${proxy.address}`, REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: "200" };
@@ -173,7 +180,7 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
     expect((await details(mobile, "p5")).status).toBe(200);
     expect((await partnerCall(partner)).status).toBe(200);
 
-    proxy.cut("blackhole");
+    await proxy.setMode("blackhole");
     await injectFault(shop, "pricing", { mode: "error", status: 500 });
     for (let i = 0; i < 5; i++) {
       const answer = await details(mobile, "p5");

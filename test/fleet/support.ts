@@ -1,75 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { acceptsConnections, freePort, requireNginx, within } from "@portico/test-support";
 import { ROOT } from "../support/processes.js";
-
-/** etcd as `.ci/run` exports it (`ETCD_ENDPOINTS`), else the default client port. */
-export const ETCD_ENDPOINT =
-  (process.env.ETCD_ENDPOINTS ?? "http://127.0.0.1:2379").split(",")[0]?.trim() ?? "";
-/** The machine's Redis, or `REDIS_URL`. */
-export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-
-/** A prefix no other test run uses (etcd keys, Redis keys). */
-export const uniqueName = (what: string) => `portico-test-${what}-${randomUUID().slice(0, 8)}`;
-
-async function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.setTimeout(2000);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-/** Fails the suite with one clear line when a server it needs is not up; never a silent skip. */
-export async function requireServer(what: string, url: string, hint: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  if (!(await reachable(hostname, Number(port))))
-    throw new Error(`${what} is not reachable at ${url}: ${hint}`);
-}
-
-export const requireEtcd = () =>
-  requireServer("etcd", ETCD_ENDPOINT, "start it (.ci/run does) or point ETCD_ENDPOINTS at one");
-export const requireRedis = () =>
-  requireServer("Redis", REDIS_URL, "start it (.ci/run does) or point REDIS_URL at one");
-
-/** A loopback port nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A free loopback port (racy by nature, but nginx needs a number up front). */
-export const freePort = closedPort;
-
-/** Polls `check` every 25 ms; resolves with the time it took, or throws after `ms`. */
-export async function within(
-  ms: number,
-  check: () => boolean | Promise<boolean>,
-  what: string,
-): Promise<number> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return performance.now() - started;
-}
 
 /** One client request as a load loop saw it. */
 export interface Sample {
@@ -124,23 +59,6 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  */
 export const PATIENT = { UPSTREAM_TIMEOUT_MS: "3000", REQUEST_DEADLINE_MS: "6000" } as const;
 
-/** nginx: `PORTICO_NGINX` (a path), else `nginx` on the PATH, else Debian's /usr/sbin/nginx. */
-export function nginxBinary(): string {
-  const candidates = [
-    process.env.PORTICO_NGINX,
-    ...(process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "nginx")),
-    "/usr/sbin/nginx",
-    "/usr/local/sbin/nginx",
-  ].filter((candidate): candidate is string => candidate !== undefined && candidate !== "");
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new Error(
-      "nginx is not installed: `apt-get install -y nginx` (.ci/run does), or set PORTICO_NGINX",
-    );
-  }
-  return found;
-}
-
 export interface RunningNginx {
   readonly url: string;
   readonly dir: string;
@@ -156,7 +74,7 @@ export interface RunningNginx {
  * nginx is stopped by its PID.
  */
 export async function startNginx(bffUrls: readonly string[]): Promise<RunningNginx> {
-  const binary = nginxBinary();
+  const binary = requireNginx();
   const port = await freePort();
   const dir = await mkdtemp(path.join(tmpdir(), "portico-nginx-"));
   await mkdir(path.join(dir, "logs"));
@@ -195,7 +113,7 @@ export async function startNginx(bffUrls: readonly string[]): Promise<RunningNgi
   });
   const exited = once(child, "exit");
   try {
-    await within(10_000, () => reachable("127.0.0.1", port), "nginx listens");
+    await within(10_000, () => acceptsConnections(`http://127.0.0.1:${port}`), "nginx listens");
   } catch (error) {
     child.kill("SIGKILL");
     throw new Error(`${String(error)}\n${output}`);

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { rawGet, rawRequest } from "@portico/test-support";
+import { beforeEach, describe, expect, it } from "vitest";
 import { clearRecordedRequests, recordedRequests } from "../support/processes.js";
 import {
   expectCleanUpstreams,
   expectContractAnswer,
   PARTNER_KEY,
   portOf,
-  raw,
-  rawGet,
-  type Stack,
-  startStack,
+  useHardeningStack,
 } from "./support.js";
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useHardeningStack();
 
 beforeEach(async () => {
   await clearRecordedRequests(stack.shop);
@@ -206,7 +196,7 @@ describe("hostile header values", () => {
       "Bad Header: x",
       "X-Request-Id : spaced-name",
     ]) {
-      const answer = await raw(port, `GET /productdetails/p1 HTTP/1.1\r\nHost: x\r\n${line}\r\n\r\n`);
+      const answer = await rawRequest(port, `GET /productdetails/p1 HTTP/1.1\r\nHost: x\r\n${line}\r\n\r\n`);
       expectContractAnswer(answer, [400], JSON.stringify(line));
       expect(answer.headers.connection).toBe("close");
     }
@@ -216,7 +206,7 @@ describe("hostile header values", () => {
       "/product details/p1",
       "/productdetails/p1\0",
     ]) {
-      const answer = await raw(port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const answer = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
       expectContractAnswer(answer, [400], JSON.stringify(target));
     }
     // Well-formed headers with hostile values: the request id is replaced, the trace restarted.

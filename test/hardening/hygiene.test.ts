@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { rawGet, rawRequest } from "@portico/test-support";
+import { describe, expect, it } from "vitest";
 import { clearFaults, injectFault } from "../support/processes.js";
 import {
   BFFS,
@@ -7,27 +8,12 @@ import {
   headersOf,
   PARTNER_KEY,
   portOf,
-  raw,
-  rawGet,
   SPA_ORIGIN,
-  type Stack,
-  startStack,
   TINY_KEY,
+  useHardeningStack,
 } from "./support.js";
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(async () => {
-  await clearFaults(stack.shop);
-});
+const stack = useHardeningStack({}, { clearFaults: true });
 
 const KEY = { "X-API-Key": PARTNER_KEY };
 
@@ -46,20 +32,24 @@ describe("every answer carries nosniff and no X-Powered-By, Server or Set-Cookie
       [404, () => rawGet(mobile, "/productdetails/p999")],
       [404, () => rawGet(web, "/no/such/route")],
       [404, () => rawGet(partner, "/v2/products/p1", KEY)],
-      [413, () => raw(web, "GET /api/product-page/p1 HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n")],
+      [
+        413,
+        () =>
+          rawRequest(web, "GET /api/product-page/p1 HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n"),
+      ],
       [414, () => rawGet(mobile, `/productdetails/${"x".repeat(5_000)}`)],
       [414, () => rawGet(web, `/api/product-page/${"x".repeat(20_000)}`)],
       [431, () => rawGet(partner, "/v1/products/p1", { ...KEY, Cookie: "c".repeat(20_000) })],
     ] as const;
     for (const [status, send] of cases) expectContractAnswer(await send(), [status], `expected ${status}`);
 
-    const disallowed = await raw(
+    const disallowed = await rawRequest(
       mobile,
       "POST /productdetails/p1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
     );
     expectContractAnswer(disallowed, [405], "405");
     expect(disallowed.headers.allow).toBe("GET, HEAD");
-    const deleteOnPartner = await raw(
+    const deleteOnPartner = await rawRequest(
       partner,
       `DELETE /v1/products/p1 HTTP/1.1\r\nHost: x\r\nX-API-Key: ${PARTNER_KEY}\r\n\r\n`,
     );
@@ -71,7 +61,7 @@ describe("every answer carries nosniff and no X-Powered-By, Server or Set-Cookie
     expectContractAnswer(limited, [429], "429");
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
 
-    const preflight = await raw(
+    const preflight = await rawRequest(
       web,
       `OPTIONS /api/product-page/p1 HTTP/1.1\r\nHost: x\r\nOrigin: ${SPA_ORIGIN}\r\nAccess-Control-Request-Method: GET\r\n\r\n`,
     );

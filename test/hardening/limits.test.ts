@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawGet, rawRequest } from "@portico/test-support";
+import { describe, expect, it } from "vitest";
 import { recordedRequests } from "../support/processes.js";
 import {
   BFFS,
@@ -6,24 +7,13 @@ import {
   expectContractAnswer,
   PARTNER_KEY,
   portOf,
-  raw,
-  rawGet,
-  type Stack,
-  startStack,
+  useHardeningStack,
 } from "./support.js";
 
 /** Shortened for the test (default 10 s): headers must be complete within this. */
 const HEADERS_TIMEOUT_MS = 1_000;
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({ all: { HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useHardeningStack({ all: { HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) } });
 
 const ROUTE: Record<BffName, string> = {
   "mobile-bff": "/productdetails/p1",
@@ -56,7 +46,7 @@ describe.each(BFFS)("edge limits on %s", (bff) => {
   });
 
   it("answers a body over 64 KiB with 413 problem+json, declared or chunked, on any route", async () => {
-    const declared = await raw(
+    const declared = await rawRequest(
       port(),
       `GET ${ROUTE[bff]} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${PARTNER_KEY}\r\nContent-Length: 70000\r\n\r\n`,
     );
@@ -64,13 +54,13 @@ describe.each(BFFS)("edge limits on %s", (bff) => {
     expect(declared.headers.connection).toBe("close");
     const chunk = "b".repeat(8 * 1024);
     const chunked = Array.from({ length: 10 }, () => `2000\r\n${chunk}\r\n`).join("");
-    const streamed = await raw(
+    const streamed = await rawRequest(
       port(),
       `POST ${ROUTE[bff]} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${PARTNER_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}0\r\n\r\n`,
     );
     expectContractAnswer(streamed, [413], "chunked 413");
     // A small body on a GET is read (up to the limit) and ignored.
-    const small = await raw(
+    const small = await rawRequest(
       port(),
       `GET ${ROUTE[bff]} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${PARTNER_KEY}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`,
     );
@@ -86,11 +76,11 @@ describe.each(BFFS)("edge limits on %s", (bff) => {
   it("closes a connection whose headers do not complete in time (slowloris), and keeps serving others", async () => {
     const started = performance.now();
     const [slow, idle] = await Promise.all([
-      raw(port(), `GET ${ROUTE[bff]} HTTP/1.1\r\nHost: x\r\n`, {
+      rawRequest(port(), `GET ${ROUTE[bff]} HTTP/1.1\r\nHost: x\r\n`, {
         waitMs: HEADERS_TIMEOUT_MS * 8,
         trickle: Array.from({ length: 60 }, () => [200, "X-Slow: 1\r\n"] as const),
       }),
-      raw(port(), "", { waitMs: HEADERS_TIMEOUT_MS * 8 }),
+      rawRequest(port(), "", { waitMs: HEADERS_TIMEOUT_MS * 8 }),
     ]);
     for (const answer of [slow, idle]) {
       expect(answer.closed).toBe(true);

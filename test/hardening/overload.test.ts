@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { eventually, rawGet } from "@portico/test-support";
+import { describe, expect, it } from "vitest";
 import { clearFaults, injectFault, serviceStats } from "../support/processes.js";
 import {
   BFFS,
@@ -7,34 +8,23 @@ import {
   headersOf,
   PARTNER_KEY,
   portOf,
-  rawGet,
   SPA_ORIGIN,
-  type Stack,
-  startStack,
+  useHardeningStack,
 } from "./support.js";
 
 const MAX_INFLIGHT = 4;
 const CATALOG_DELAY_MS = 1_500;
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({
+const stack = useHardeningStack(
+  {
     all: {
       MAX_INFLIGHT: String(MAX_INFLIGHT),
       CATALOG_TIMEOUT_MS: "5000",
       REQUEST_DEADLINE_MS: "6000",
     },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(async () => {
-  await clearFaults(stack.shop);
-});
+  },
+  { clearFaults: true },
+);
 
 const TARGET: Record<BffName, (id: string) => string> = {
   "mobile-bff": (id) => `/productdetails/${id}`,
@@ -42,14 +32,6 @@ const TARGET: Record<BffName, (id: string) => string> = {
   "partner-bff": (id) => `/v1/products/${id}`,
 };
 const KEY = { "x-api-key": PARTNER_KEY };
-
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.each(BFFS)("load shedding on %s", (bff) => {
   it(`answers a fast 503 with Retry-After beyond MAX_INFLIGHT=${MAX_INFLIGHT}, while /healthz still answers`, async () => {
@@ -60,7 +42,9 @@ describe.each(BFFS)("load shedding on %s", (bff) => {
     const held = Array.from({ length: MAX_INFLIGHT }, (_, i) =>
       fetch(`${url}${TARGET[bff](`p${i + 1}`)}`, { headers: KEY }),
     );
-    await until(async () => (await serviceStats(stack.shop, "catalog")).inFlight >= before + MAX_INFLIGHT);
+    await eventually(
+      async () => (await serviceStats(stack.shop, "catalog")).inFlight >= before + MAX_INFLIGHT,
+    );
 
     const started = performance.now();
     const shed = await rawGet(portOf(stack.bffs[bff]), TARGET[bff]("p9"), { ...KEY, Origin: SPA_ORIGIN });

@@ -1,5 +1,6 @@
+import { rawGet, rawRequest } from "@portico/test-support";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { clearRecordedRequests } from "../support/processes.js";
 import {
   BFFS,
@@ -8,22 +9,11 @@ import {
   expectContractAnswer,
   PARTNER_KEY,
   portOf,
-  raw,
-  rawGet,
   SPA_ORIGIN,
-  type Stack,
-  startStack,
+  useHardeningStack,
 } from "./support.js";
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useHardeningStack();
 
 afterEach(async () => {
   // Whatever was sent, only validated requests reached the services, and every BFF is still up.
@@ -173,7 +163,7 @@ describe("random paths and methods (property)", () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...BFFS), method, path, async (bff, verb, target) => {
         const port = portOf(stack.bffs[bff]);
-        const answer = await raw(
+        const answer = await rawRequest(
           port,
           `${verb} ${target} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${PARTNER_KEY}\r\nConnection: close\r\n\r\n`,
         );

@@ -1,13 +1,14 @@
-import net from "node:net";
+import type { RawAnswer } from "@portico/test-support";
 import { expect } from "vitest";
 import {
   type DemoShop,
   type RecordedRequest,
   type RunningBff,
   recordedRequests,
-  startBff,
-  startDemoShop,
 } from "../support/processes.js";
+import { type BffName, type Stack, useStack } from "../support/stack.js";
+
+export type { BffName };
 
 export const PARTNER_KEY = "hardening-partner-key-0001";
 export const TINY_KEY = "hardening-tiny-quota-key-01";
@@ -19,136 +20,29 @@ const PARTNER_KEYS = JSON.stringify([
   { key: TINY_KEY, name: "tiny", ratePerMinute: 1 },
 ]);
 
-export type BffName = "mobile-bff" | "web-bff" | "partner-bff";
 export const BFFS: readonly BffName[] = ["mobile-bff", "web-bff", "partner-bff"];
 
-export interface Stack {
-  readonly shop: DemoShop;
-  readonly bffs: Readonly<Record<BffName, RunningBff>>;
-  stop(): Promise<void>;
-}
-
 /**
- * The demo shop and all three BFFs as real processes on free ports: web-bff
- * allows its SPA origin; mobile and partner have no CORS configured.
+ * The demo shop and all three BFFs (`stack.bffs[name]`) for the file's
+ * tests: web-bff allows its SPA origin; mobile and partner have no CORS
+ * configured. `env.all` goes to every BFF, `env[name]` to one.
  */
-export async function startStack(
+export function useHardeningStack(
   env: Partial<Record<BffName | "all", Record<string, string>>> = {},
-): Promise<Stack> {
-  const shop = await startDemoShop();
-  const common = { ...shop.env, BREAKER_MIN_REQUESTS: "100000", ...env.all };
-  const started = await Promise.allSettled([
-    startBff("mobile-bff", { ...common, ...env["mobile-bff"] }),
-    startBff("web-bff", { ...common, CORS_ORIGINS: SPA_ORIGIN, ...env["web-bff"] }),
-    startBff("partner-bff", { ...common, PARTNER_KEYS, ...env["partner-bff"] }),
-  ]);
-  const running = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
-  const stop = async () => {
-    await Promise.all(running.map((bff) => bff.stop()));
-    await shop.stop();
-  };
-  const failed = started.find((result) => result.status === "rejected");
-  if (failed !== undefined) {
-    await stop();
-    throw (failed as PromiseRejectedResult).reason;
-  }
-  const [mobile, web, partner] = running as [RunningBff, RunningBff, RunningBff];
-  return { shop, bffs: { "mobile-bff": mobile, "web-bff": web, "partner-bff": partner }, stop };
-}
-
-export const portOf = (bff: RunningBff) => Number(new URL(bff.url).port);
-
-export interface RawAnswer {
-  /** 0 when the connection closed without an answer. */
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  readonly ms: number;
-  readonly closed: boolean;
-}
-
-export interface RawOptions {
-  waitMs?: number;
-  /** Writes after connecting: [ms after the previous write, bytes]. */
-  trickle?: readonly (readonly [number, string])[];
-}
-
-/**
- * Sends bytes as they are (a string as latin1: one char, one byte) on a fresh connection (so no client library
- * normalizes the path or refuses a header) and reads the one answer.
- */
-export function raw(
-  port: number,
-  payload: string | Buffer,
-  { waitMs = 5_000, trickle = [] }: RawOptions = {},
-) {
-  return new Promise<RawAnswer>((resolve) => {
-    const started = performance.now();
-    const chunks: Buffer[] = [];
-    const timers: NodeJS.Timeout[] = [];
-    let done = false;
-    const socket = net.connect(port, "127.0.0.1", () => {
-      // A string is written byte for byte (latin1): tests spell raw bytes as chars 0-255.
-      socket.write(typeof payload === "string" ? Buffer.from(payload, "latin1") : payload);
-      let at = 0;
-      for (const [delay, bytes] of trickle) {
-        at += delay;
-        timers.push(setTimeout(() => !socket.destroyed && socket.write(bytes), at));
-      }
-    });
-    const finish = (closed: boolean) => {
-      if (done) return;
-      done = true;
-      for (const timer of timers) clearTimeout(timer);
-      clearTimeout(giveUp);
-      socket.destroy();
-      resolve({ ...parse(Buffer.concat(chunks)), ms: performance.now() - started, closed });
-    };
-    socket.on("data", (chunk: Buffer) => {
-      chunks.push(chunk);
-      if (complete(Buffer.concat(chunks))) finish(false);
-    });
-    socket.on("error", () => {});
-    socket.on("close", () => finish(true));
-    const giveUp = setTimeout(() => finish(false), waitMs);
+  options: { clearFaults?: boolean } = {},
+): Stack<BffName> {
+  return useStack({
+    bffEnv: { BREAKER_MIN_REQUESTS: "100000", ...env.all },
+    bffs: {
+      "mobile-bff": { app: "mobile-bff", env: { ...env["mobile-bff"] } },
+      "web-bff": { app: "web-bff", env: { CORS_ORIGINS: SPA_ORIGIN, ...env["web-bff"] } },
+      "partner-bff": { app: "partner-bff", env: { PARTNER_KEYS, ...env["partner-bff"] } },
+    },
+    ...options,
   });
 }
 
-/** A GET as raw bytes, with extra header lines. */
-export function rawGet(
-  port: number,
-  target: string,
-  headers: Record<string, string> = {},
-  options?: RawOptions,
-) {
-  const lines = Object.entries({ Host: `127.0.0.1:${port}`, ...headers }).map(([k, v]) => `${k}: ${v}`);
-  return raw(port, `GET ${target} HTTP/1.1\r\n${lines.join("\r\n")}\r\nConnection: close\r\n\r\n`, options);
-}
-
-function parse(bytes: Buffer): Pick<RawAnswer, "status" | "headers" | "body"> {
-  const text = bytes.toString("latin1");
-  const end = text.indexOf("\r\n\r\n");
-  if (end === -1) return { status: 0, headers: {}, body: "" };
-  const [statusLine = "", ...lines] = text.slice(0, end).split("\r\n");
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-  }
-  const length = Number(headers["content-length"] ?? 0);
-  const body = bytes.subarray(end + 4, end + 4 + length).toString("utf8");
-  return { status: Number(statusLine.split(" ")[1] ?? 0), headers, body };
-}
-
-function complete(bytes: Buffer): boolean {
-  const text = bytes.toString("latin1");
-  const end = text.indexOf("\r\n\r\n");
-  if (end === -1) return false;
-  const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
-  return length === null ? /^HTTP\/1\.1 (204|304)/.test(text) : bytes.length - (end + 4) >= Number(length[1]);
-}
+export const portOf = (bff: RunningBff) => Number(new URL(bff.url).port);
 
 /** What every answer carries, whatever its status (contract sections 2 and 6). */
 export function expectEdgeHeaders(headers: Readonly<Record<string, string | undefined>>, what = ""): void {

@@ -1,79 +1,86 @@
+import {
+  BROKER_URL,
+  deleteBrokerNames,
+  eventually,
+  requireBroker,
+  rssOf,
+  uniqueBrokerNames,
+} from "@portico/test-support";
 import amqp, { type Channel, type ChannelModel } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import {
-  BROKER_URL,
-  brokerReachable,
-  deleteBrokerNames,
-  eventually,
-  rssOf,
-  uniqueBrokerNames,
-} from "../support/broker.js";
-import { type DemoShop, type RunningBff, startBff, startDemoShop } from "../support/processes.js";
+import { useStack } from "../support/stack.js";
 import { type LiveClient, openLive } from "./live-support.js";
 
-const reachable = await brokerReachable();
 const MiB = 1024 * 1024;
 
-describe.skipIf(!reachable)("web-bff /live memory under 200 idle sockets and one that stops reading", () => {
+describe("web-bff /live memory under 200 idle sockets and one that stops reading", () => {
   const names = uniqueBrokerNames();
-  let shop: DemoShop;
-  let bff: RunningBff;
+  const env = { AMQP_URL: BROKER_URL, ...names.env };
   let publisher: ChannelModel;
   let channel: Channel;
   const idle: LiveClient[] = [];
 
   beforeAll(async () => {
-    const env = { AMQP_URL: BROKER_URL, ...names.env };
-    shop = await startDemoShop(env);
-    // The default 1 MiB bound per socket: what is tested is the shipped setting.
-    bff = await startBff("web-bff", { ...shop.env, ...env });
+    await requireBroker();
+  });
+  // Registered before the stack: runs once it stopped.
+  afterAll(async () => {
+    await publisher?.close().catch(() => {});
+    await deleteBrokerNames({ exchanges: [names.exchange] });
+  });
+  // The default 1 MiB bound per socket: what is tested is the shipped setting.
+  const stack = useStack({ app: "web-bff", shopEnv: env, bffEnv: env });
+  afterAll(() => {
+    for (const client of idle) client.close();
+  });
+
+  beforeAll(async () => {
     publisher = await amqp.connect(BROKER_URL);
     channel = await publisher.createChannel();
     await channel.assertExchange(names.exchange, "topic", { durable: true });
-  });
-
-  afterAll(async () => {
-    for (const client of idle) client.close();
-    await bff?.stop();
-    await shop?.stop();
-    await publisher?.close().catch(() => {});
-    await deleteBrokerNames({ exchanges: [names.exchange] });
   });
 
   it("drops the slow socket and stays bounded, while the idle ones stay connected", async () => {
     // 200 idle sockets, spread over 20 products nobody changes.
     for (let batch = 0; batch < 10; batch++) {
       idle.push(
-        ...(await Promise.all(Array.from({ length: 20 }, (_, i) => openLive(bff.url, `idle-${batch}-${i}`)))),
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, i) => openLive(stack.bff.url, `idle-${batch}-${i}`)),
+        )),
       );
     }
-    await eventually(() => idle.every((c) => c.messages.some((m) => m.type === "status" && m.live === true)));
+    await eventually(
+      () => idle.every((c) => c.messages.some((m) => m.type === "status" && m.live === true)),
+      {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      },
+    );
 
     // The longest id there is, so each frame is as large as an event can make it (~140 bytes).
     const hot = "h".repeat(64);
-    const slow = await openLive(bff.url, hot);
+    const slow = await openLive(stack.bff.url, hot);
     await slow.next((m) => m.type === "status" && m.live === true);
     // A client that does not read cannot see its socket close either: ask the BFF.
     // Retried: while the BFF is busy relaying a burst, its load shedding may answer 503.
     const liveStats = () =>
       eventually(
         async () => {
-          const response = await fetch(`${bff.url}/admin/live`);
+          const response = await fetch(`${stack.bff.url}/admin/live`);
           if (response.status !== 200) return undefined;
           return (await response.json()) as {
             hub: { sockets: number; droppedSlow: number; droppedDead: number };
             relay: { received: number };
           };
         },
-        20_000,
-        "GET /admin/live",
+        { timeoutMs: 20_000, intervalMs: 50, what: "GET /admin/live" },
       );
     expect((await liveStats()).hub.sockets).toBe(201);
     // Stop reading: the socket's receive window fills, then the BFF's send buffer.
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
 
-    const pid = bff.child.pid as number;
+    const pid = stack.bff.child.pid as number;
     const event = Buffer.from(JSON.stringify({ productId: hot, available: 7 }));
     const frameBytes = JSON.stringify({
       type: "inventory",
@@ -126,7 +133,7 @@ describe.skipIf(!reachable)("web-bff /live memory under 200 idle sockets and one
     // The idle sockets were neither dropped nor starved.
     expect(idle.every((c) => c.ws.readyState === WebSocket.OPEN)).toBe(true);
     expect((await liveStats()).hub).toMatchObject({ sockets: 200, droppedSlow: 1, droppedDead: 0 });
-    const response = await fetch(`${bff.url}/healthz`);
+    const response = await fetch(`${stack.bff.url}/healthz`);
     expect(response.status).toBe(200);
     console.info(
       `live memory: slow socket dropped after ${published} events of ${frameBytes} B; RSS before ` +

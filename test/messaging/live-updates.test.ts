@@ -1,28 +1,16 @@
 import { request } from "node:http";
+import { BROKER_URL, deleteBrokerNames, requireBroker, uniqueBrokerNames } from "@portico/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BROKER_URL, brokerReachable, deleteBrokerNames, uniqueBrokerNames } from "../support/broker.js";
 import { expectProblem } from "../support/problem.js";
-import { type DemoShop, type RunningBff, startBff, startDemoShop } from "../support/processes.js";
+import { startBff } from "../support/processes.js";
+import { useStack } from "../support/stack.js";
 import { changePrice, changeStock, type LiveClient, openLive, refusalOf } from "./live-support.js";
 
-const reachable = await brokerReachable();
-
 describe("web-bff /live without a broker (AMQP_URL unset)", () => {
-  let shop: DemoShop;
-  let bff: RunningBff;
-
-  beforeAll(async () => {
-    shop = await startDemoShop();
-    bff = await startBff("web-bff", shop.env);
-  });
-
-  afterAll(async () => {
-    await bff?.stop();
-    await shop?.stop();
-  });
+  const stack = useStack({ app: "web-bff" });
 
   it("refuses the upgrade with a 503 problem saying live updates are off", async () => {
-    const refusal = await refusalOf(openLive(bff.url, "p1", { "x-request-id": "live-off-1" }));
+    const refusal = await refusalOf(openLive(stack.bff.url, "p1", { "x-request-id": "live-off-1" }));
     expect(refusal.status).toBe(503);
     expect(refusal.headers["content-type"]).toBe("application/problem+json");
     expect(refusal.headers["x-request-id"]).toBe("live-off-1");
@@ -36,17 +24,17 @@ describe("web-bff /live without a broker (AMQP_URL unset)", () => {
   });
 
   it("answers a plain GET with the same 503 problem", async () => {
-    const response = await fetch(`${bff.url}/live?productId=p1`);
+    const response = await fetch(`${stack.bff.url}/live?productId=p1`);
     await expectProblem(response, 503);
   });
 
   it("keeps serving the product page", async () => {
-    const response = await fetch(`${bff.url}/api/product-page/p1`);
+    const response = await fetch(`${stack.bff.url}/api/product-page/p1`);
     expect(response.status).toBe(200);
   });
 
   it("serves a request asking for another protocol (curl --http2's Upgrade: h2c) as plain HTTP/1.1", async () => {
-    const { port } = new URL(bff.url);
+    const { port } = new URL(stack.bff.url);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request({
         host: "127.0.0.1",
@@ -73,29 +61,27 @@ describe("web-bff /live without a broker (AMQP_URL unset)", () => {
   });
 });
 
-describe.skipIf(!reachable)("web-bff /live with the broker", () => {
+describe("web-bff /live with the broker", () => {
   const names = uniqueBrokerNames();
-  let shop: DemoShop;
-  let bff: RunningBff;
+  const env = { AMQP_URL: BROKER_URL, ...names.env };
   const clients: LiveClient[] = [];
 
   const watch = async (productId: string) => {
-    const client = await openLive(bff.url, productId);
+    const client = await openLive(stack.bff.url, productId);
     clients.push(client);
     return client;
   };
 
   beforeAll(async () => {
-    const env = { AMQP_URL: BROKER_URL, ...names.env };
-    shop = await startDemoShop(env);
-    bff = await startBff("web-bff", { ...shop.env, ...env, LOW_STOCK_THRESHOLD: "5" });
+    await requireBroker();
   });
-
+  // Registered before the stack: runs once it stopped.
   afterAll(async () => {
-    for (const client of clients) client.close();
-    await bff?.stop();
-    await shop?.stop();
     await deleteBrokerNames({ exchanges: [names.exchange] });
+  });
+  const stack = useStack({ app: "web-bff", shopEnv: env, bffEnv: { ...env, LOW_STOCK_THRESHOLD: "5" } });
+  afterAll(() => {
+    for (const client of clients) client.close();
   });
 
   it("says on joining whether events are flowing", async () => {
@@ -107,7 +93,7 @@ describe.skipIf(!reachable)("web-bff /live with the broker", () => {
     const client = await watch("p2");
     await client.next((m) => m.type === "status" && m.live === true, 10_000);
     const changed = performance.now();
-    await changeStock(shop.control, "p2", 4);
+    await changeStock(stack.shop.control, "p2", 4);
     const event = await client.next((m) => m.type === "inventory");
     expect(event).toMatchObject({ type: "inventory", productId: "p2", available: 4, lowStock: true });
     expect((event.receivedAt as number) - changed).toBeLessThan(1000);
@@ -118,8 +104,8 @@ describe.skipIf(!reachable)("web-bff /live with the broker", () => {
     const p7 = await watch("p7");
     await p6.next((m) => m.type === "status" && m.live === true, 10_000);
     await p7.next((m) => m.type === "status" && m.live === true, 10_000);
-    await changePrice(shop.control, "p6", 2222);
-    await changeStock(shop.control, "p6", 50);
+    await changePrice(stack.shop.control, "p6", 2222);
+    await changeStock(stack.shop.control, "p6", 50);
     expect(await p6.next((m) => m.type === "price")).toMatchObject({
       type: "price",
       productId: "p6",
@@ -127,7 +113,7 @@ describe.skipIf(!reachable)("web-bff /live with the broker", () => {
       currency: "USD",
     });
     expect(await p6.next((m) => m.type === "inventory")).toMatchObject({ available: 50, lowStock: false });
-    await changeStock(shop.control, "p7", 1);
+    await changeStock(stack.shop.control, "p7", 1);
     await p7.next((m) => m.type === "inventory");
     expect(p7.messages.filter((m) => m.type !== "status").map((m) => m.productId)).toEqual(["p7"]);
     expect(p6.messages.some((m) => m.productId === "p7")).toBe(false);
@@ -136,14 +122,14 @@ describe.skipIf(!reachable)("web-bff /live with the broker", () => {
   it("fans one event out to many sockets of the same product", async () => {
     const many = await Promise.all(Array.from({ length: 25 }, () => watch("p8")));
     await Promise.all(many.map((c) => c.next((m) => m.type === "status", 10_000)));
-    await changeStock(shop.control, "p8", 12);
+    await changeStock(stack.shop.control, "p8", 12);
     const events = await Promise.all(many.map((c) => c.next((m) => m.type === "inventory")));
     expect(events.every((e) => e.available === 12)).toBe(true);
   });
 
   it("refuses a bad or missing productId with 400 before upgrading", async () => {
     for (const query of ["..%2Fp1", "a%20b", "x".repeat(65)]) {
-      const refusal = await refusalOf(openLive(bff.url, decodeURIComponent(query)));
+      const refusal = await refusalOf(openLive(stack.bff.url, decodeURIComponent(query)));
       expect(refusal.status).toBe(400);
       expect(JSON.parse(refusal.body)).toMatchObject({
         status: 400,
@@ -151,20 +137,20 @@ describe.skipIf(!reachable)("web-bff /live with the broker", () => {
         instance: "/live",
       });
     }
-    const response = await fetch(`${bff.url}/live`);
+    const response = await fetch(`${stack.bff.url}/live`);
     await expectProblem(response, 400);
-    const twice = await fetch(`${bff.url}/live?productId=p1&productId=p2`);
+    const twice = await fetch(`${stack.bff.url}/live?productId=p1&productId=p2`);
     await expectProblem(twice, 400);
   });
 
   it("answers a plain GET (no upgrade) with a 400 problem naming what is needed", async () => {
-    const response = await fetch(`${bff.url}/live?productId=p1`);
+    const response = await fetch(`${stack.bff.url}/live?productId=p1`);
     const problem = await expectProblem(response, 400);
     expect(problem.detail).toMatch(/WebSocket/);
   });
 
   it("closes its sockets with 1001 going away on SIGTERM, and exits 0", async () => {
-    const own = await startBff("web-bff", { ...shop.env, AMQP_URL: BROKER_URL, ...names.env });
+    const own = await startBff("web-bff", { ...stack.shop.env, AMQP_URL: BROKER_URL, ...names.env });
     const client = await openLive(own.url, "p9");
     const closed = new Promise<number>((resolve) => client.ws.once("close", (code) => resolve(code)));
     const started = performance.now();
@@ -174,7 +160,7 @@ describe.skipIf(!reachable)("web-bff /live with the broker", () => {
   });
 
   it("answers another method with 405", async () => {
-    const response = await fetch(`${bff.url}/live?productId=p1`, { method: "POST" });
+    const response = await fetch(`${stack.bff.url}/live?productId=p1`, { method: "POST" });
     expect(response.status).toBe(405);
   });
 });

@@ -1,23 +1,15 @@
-import amqp, { type ChannelModel } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BROKER_URL,
-  brokerReachable,
   deleteBrokerNames,
   eventually,
+  type QueueService,
+  requireBroker,
+  startQueueService,
   uniqueBrokerNames,
-} from "../support/broker.js";
-import {
-  clearFaults,
-  type DemoShop,
-  injectFault,
-  type RunningBff,
-  recordedRequests,
-  startBff,
-  startDemoShop,
-} from "../support/processes.js";
-
-const reachable = await brokerReachable();
+} from "@portico/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clearFaults, injectFault, type RunningBff, recordedRequests } from "../support/processes.js";
+import { useStack } from "../support/stack.js";
 
 interface ProductDetails {
   shipping: unknown[];
@@ -33,57 +25,62 @@ async function details(bff: RunningBff, id = "p1", requestId?: string) {
   return { status: response.status, body, ms: performance.now() - started };
 }
 
-describe.skipIf(!reachable)("shipping over AMQP, end to end through mobile-bff", () => {
+describe("shipping over AMQP, end to end through mobile-bff", () => {
   const names = uniqueBrokerNames();
   const silent = uniqueBrokerNames();
-  let shop: DemoShop;
-  let overAmqp: RunningBff;
-  let overHttp: RunningBff;
-  let neverAnswered: RunningBff;
-  let silentConsumer: ChannelModel;
+  const amqpEnv = { AMQP_URL: BROKER_URL, SHIPPING_TRANSPORT: "amqp", ...names.env };
+  let silentConsumer: QueueService | undefined;
 
   beforeAll(async () => {
-    const amqpEnv = { AMQP_URL: BROKER_URL, SHIPPING_TRANSPORT: "amqp", ...names.env };
-    shop = await startDemoShop(amqpEnv);
+    await requireBroker();
     // A consumer that takes every request and never answers.
-    silentConsumer = await amqp.connect(BROKER_URL);
-    const channel = await silentConsumer.createChannel();
-    await channel.assertQueue(silent.queue, { durable: false, autoDelete: true });
-    await channel.consume(silent.queue, () => {}, { noAck: true });
-    const bffEnv = { ...shop.env, BREAKER_MIN_REQUESTS: "1000", SHIPPING_TIMEOUT_MS: "400" };
-    [overAmqp, overHttp, neverAnswered] = await Promise.all([
-      startBff("mobile-bff", { ...bffEnv, ...amqpEnv }),
-      startBff("mobile-bff", bffEnv),
-      startBff("mobile-bff", { ...bffEnv, ...amqpEnv, ...silent.env }),
-    ]);
-    // The BFF connects to the broker in the background: wait until shipping answers over it.
-    await eventually(async () => (await details(overAmqp)).body.degraded.shipping === undefined, 10_000);
+    silentConsumer = await startQueueService({ silentQueues: [silent.queue] });
   });
 
+  // Registered before the stack, so it runs after the stack stopped.
   afterAll(async () => {
-    await Promise.all([overAmqp?.stop(), overHttp?.stop(), neverAnswered?.stop()]);
-    await shop?.stop();
-    await silentConsumer?.close().catch(() => {});
+    await silentConsumer?.close();
     await deleteBrokerNames({ queues: [names.queue, silent.queue], exchanges: [names.exchange] });
+  });
+
+  const stack = useStack({
+    shopEnv: amqpEnv,
+    bffEnv: { BREAKER_MIN_REQUESTS: "1000", SHIPPING_TIMEOUT_MS: "400" },
+    bffs: {
+      overAmqp: { app: "mobile-bff", env: amqpEnv },
+      overHttp: { app: "mobile-bff" },
+      neverAnswered: { app: "mobile-bff", env: { ...amqpEnv, ...silent.env } },
+    },
+  });
+
+  beforeAll(async () => {
+    // The BFF connects to the broker in the background: wait until shipping answers over it.
+    await eventually(async () => (await details(stack.bffs.overAmqp)).body.degraded.shipping === undefined, {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
   });
 
   it("answers with the same shipping options as over HTTP, for every product kind", async () => {
     for (const id of ["p1", "p11", "p17", "p3"]) {
-      const [viaAmqp, viaHttp] = await Promise.all([details(overAmqp, id), details(overHttp, id)]);
+      const [viaAmqp, viaHttp] = await Promise.all([
+        details(stack.bffs.overAmqp, id),
+        details(stack.bffs.overHttp, id),
+      ]);
       expect(viaAmqp.status).toBe(200);
       expect(viaAmqp.body.degraded).toEqual({});
       expect(viaAmqp.body.shipping.length).toBeGreaterThan(0);
       expect(viaAmqp.body.shipping).toEqual(viaHttp.body.shipping);
     }
-    const direct = (await (await fetch(`${shop.urls.shipping}/quotes?productId=p1`)).json()) as {
+    const direct = (await (await fetch(`${stack.shop.urls.shipping}/quotes?productId=p1`)).json()) as {
       options: unknown[];
     };
-    expect((await details(overAmqp, "p1")).body.shipping).toEqual(direct.options);
+    expect((await details(stack.bffs.overAmqp, "p1")).body.shipping).toEqual(direct.options);
   });
 
   it("really goes over the queue, carrying the request id", async () => {
-    await details(overAmqp, "p2", "amqp-e2e-1");
-    const shipping = await recordedRequests(shop, "shipping");
+    await details(stack.bffs.overAmqp, "p2", "amqp-e2e-1");
+    const shipping = await recordedRequests(stack.shop, "shipping");
     const mine = shipping.filter((r) => r.requestId === "amqp-e2e-1");
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ method: "AMQP", path: "/quotes", query: "productId=p2" });
@@ -91,7 +88,7 @@ describe.skipIf(!reachable)("shipping over AMQP, end to end through mobile-bff",
   });
 
   it("degrades shipping to empty within its timeout when the consumer never answers", async () => {
-    const { status, body, ms } = await details(neverAnswered);
+    const { status, body, ms } = await details(stack.bffs.neverAnswered);
     expect(status).toBe(200);
     expect(body.shipping).toEqual([]);
     expect(body.degraded).toEqual({ shipping: "empty" });
@@ -101,25 +98,25 @@ describe.skipIf(!reachable)("shipping over AMQP, end to end through mobile-bff",
   });
 
   it("degrades shipping to empty when the demo's shipping consumer hangs (fault injection), then recovers", async () => {
-    await injectFault(shop, "shipping", { mode: "hang" });
+    await injectFault(stack.shop, "shipping", { mode: "hang" });
     try {
-      const { body, ms } = await details(overAmqp, "p4");
+      const { body, ms } = await details(stack.bffs.overAmqp, "p4");
       expect(body.degraded).toEqual({ shipping: "empty" });
       expect(ms).toBeLessThan(1000);
     } finally {
-      await clearFaults(shop);
+      await clearFaults(stack.shop);
     }
-    const { body } = await details(overAmqp, "p4");
+    const { body } = await details(stack.bffs.overAmqp, "p4");
     expect(body.degraded).toEqual({});
   });
 
   it("treats a shipping error status over AMQP like an HTTP 5xx", async () => {
-    await injectFault(shop, "shipping", { mode: "error", status: 500 });
+    await injectFault(stack.shop, "shipping", { mode: "error", status: 500 });
     try {
-      const { body } = await details(overAmqp, "p5");
+      const { body } = await details(stack.bffs.overAmqp, "p5");
       expect(body).toMatchObject({ shipping: [], degraded: { shipping: "empty" } });
     } finally {
-      await clearFaults(shop);
+      await clearFaults(stack.shop);
     }
   });
 });

@@ -1,35 +1,12 @@
 import { TOP_TEN_RECOMMENDATIONS } from "@portico/core";
 import { seed } from "@portico/demo-services";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectProblem } from "../support/problem.js";
-import {
-  clearFaults,
-  clearRecordedRequests,
-  type DemoShop,
-  injectFault,
-  type RunningBff,
-  recordedRequests,
-  startBff,
-  startDemoShop,
-} from "../support/processes.js";
+import { clearRecordedRequests, injectFault, recordedRequests } from "../support/processes.js";
 import { json, type MobileProductDetails } from "../support/shapes.js";
+import { useStack } from "../support/stack.js";
 
-let shop: DemoShop;
-let bff: RunningBff;
-
-beforeAll(async () => {
-  shop = await startDemoShop();
-  bff = await startBff("mobile-bff", { ...shop.env, BREAKER_MIN_REQUESTS: "1000" });
-});
-
-afterAll(async () => {
-  await bff?.stop();
-  await shop?.stop();
-});
-
-afterEach(async () => {
-  await clearFaults(shop);
-});
+const stack = useStack({ app: "mobile-bff", bffEnv: { BREAKER_MIN_REQUESTS: "1000" }, clearFaults: true });
 
 const product = (id: string) => {
   const found = seed.products.find((p) => p.id === id);
@@ -39,7 +16,7 @@ const product = (id: string) => {
 
 describe("GET /productdetails/{id} on mobile-bff", () => {
   it("answers every part of the contract shape with the shop's values", async () => {
-    const response = await fetch(`${bff.url}/productdetails/p1`);
+    const response = await fetch(`${stack.bff.url}/productdetails/p1`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     const body = await json<MobileProductDetails>(response);
@@ -80,16 +57,16 @@ describe("GET /productdetails/{id} on mobile-bff", () => {
 
   it("answers the query form ?productid= with the same body", async () => {
     const [byPath, byQuery] = await Promise.all([
-      fetch(`${bff.url}/productdetails/p2`).then((r) => json<MobileProductDetails>(r)),
-      fetch(`${bff.url}/productdetails?productid=p2`).then((r) => json<MobileProductDetails>(r)),
+      fetch(`${stack.bff.url}/productdetails/p2`).then((r) => json<MobileProductDetails>(r)),
+      fetch(`${stack.bff.url}/productdetails?productid=p2`).then((r) => json<MobileProductDetails>(r)),
     ]);
     expect(byQuery).toEqual(byPath);
     expect(byQuery.product.id).toBe("p2");
   });
 
   it("echoes a well-formed X-Request-Id, forwards it upstream and times each service", async () => {
-    await clearRecordedRequests(shop);
-    const response = await fetch(`${bff.url}/productdetails/p3`, {
+    await clearRecordedRequests(stack.shop);
+    const response = await fetch(`${stack.bff.url}/productdetails/p3`, {
       headers: { "x-request-id": "test-req.42" },
     });
     expect(response.status).toBe(200);
@@ -99,22 +76,24 @@ describe("GET /productdetails/{id} on mobile-bff", () => {
       expect(timing).toMatch(new RegExp(`(^|, )${service};dur=\\d+(\\.\\d+)?`));
     }
     expect(timing).not.toMatch(/cart|orders/);
-    const seen = (await recordedRequests(shop)).filter((r) => r.requestId === "test-req.42");
+    const seen = (await recordedRequests(stack.shop)).filter((r) => r.requestId === "test-req.42");
     expect(new Set(seen.map((r) => r.service))).toEqual(
       new Set(["catalog", "pricing", "reviews", "inventory", "shipping", "recommendations"]),
     );
   });
 
   it("replaces a malformed X-Request-Id with a fresh one", async () => {
-    const response = await fetch(`${bff.url}/productdetails/p1`, { headers: { "x-request-id": "bad id!" } });
+    const response = await fetch(`${stack.bff.url}/productdetails/p1`, {
+      headers: { "x-request-id": "bad id!" },
+    });
     const id = response.headers.get("x-request-id") ?? "";
     expect(id).not.toBe("bad id!");
     expect(id).toMatch(/^[A-Za-z0-9._-]{1,128}$/);
   });
 
   it("serves the static top-ten with degraded recommendations=default when recommendations fails", async () => {
-    await injectFault(shop, "recommendations", { mode: "error", status: 500 });
-    const response = await fetch(`${bff.url}/productdetails/p1`);
+    await injectFault(stack.shop, "recommendations", { mode: "error", status: 500 });
+    const response = await fetch(`${stack.bff.url}/productdetails/p1`);
     expect(response.status).toBe(200);
     const body = await json<MobileProductDetails>(response);
     expect(body.recommendations).toEqual(TOP_TEN_RECOMMENDATIONS);
@@ -123,8 +102,8 @@ describe("GET /productdetails/{id} on mobile-bff", () => {
   });
 
   it("serves inventory null with degraded inventory=empty when inventory refuses connections", async () => {
-    await injectFault(shop, "inventory", { mode: "refuse" });
-    const response = await fetch(`${bff.url}/productdetails/p4`);
+    await injectFault(stack.shop, "inventory", { mode: "refuse" });
+    const response = await fetch(`${stack.bff.url}/productdetails/p4`);
     expect(response.status).toBe(200);
     const body = await json<MobileProductDetails>(response);
     expect(body.inventory).toBeNull();
@@ -132,7 +111,7 @@ describe("GET /productdetails/{id} on mobile-bff", () => {
   });
 
   it("answers 404 problem+json for a product the catalog does not know", async () => {
-    const response = await fetch(`${bff.url}/productdetails/p999`);
+    const response = await fetch(`${stack.bff.url}/productdetails/p999`);
     await expectProblem(response, 404, "/productdetails/p999");
   });
 
@@ -145,22 +124,24 @@ describe("GET /productdetails/{id} on mobile-bff", () => {
     ["a missing query id", "/productdetails"],
     ["a repeated query id", "/productdetails?productid=p1&productid=p2"],
   ])("answers 400 for an id with %s and never calls a service", async (_label, path) => {
-    await clearRecordedRequests(shop);
-    const response = await fetch(`${bff.url}${path}`, { headers: { "x-request-id": "bad-input-probe" } });
+    await clearRecordedRequests(stack.shop);
+    const response = await fetch(`${stack.bff.url}${path}`, {
+      headers: { "x-request-id": "bad-input-probe" },
+    });
     await expectProblem(response, 400);
-    const seen = (await recordedRequests(shop)).filter((r) => r.requestId === "bad-input-probe");
+    const seen = (await recordedRequests(stack.shop)).filter((r) => r.requestId === "bad-input-probe");
     expect(seen).toEqual([]);
   });
 
   it("answers 405 with Allow for another method and 404 problem+json for an unknown path", async () => {
-    const post = await fetch(`${bff.url}/productdetails/p1`, { method: "POST" });
+    const post = await fetch(`${stack.bff.url}/productdetails/p1`, { method: "POST" });
     expect(post.headers.get("allow")).toContain("GET");
     await expectProblem(post, 405);
-    await expectProblem(await fetch(`${bff.url}/nope`), 404, "/nope");
+    await expectProblem(await fetch(`${stack.bff.url}/nope`), 404, "/nope");
   });
 
   it("answers /healthz", async () => {
-    const response = await fetch(`${bff.url}/healthz`);
+    const response = await fetch(`${stack.bff.url}/healthz`);
     expect(response.status).toBe(200);
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("x-powered-by")).toBeNull();

@@ -1,33 +1,26 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "../support/fake-upstream.js";
+import { startFakeUpstream } from "@portico/test-support";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { expectProblem } from "../support/problem.js";
-import { type DemoShop, type RunningBff, startBff, startDemoShop } from "../support/processes.js";
+import { useStack } from "../support/stack.js";
 
 // The reviews service is a fake we control; every other service is the demo shop.
-let shop: DemoShop;
-let reviews: FakeUpstream;
-let bff: RunningBff;
+const reviews = await startFakeUpstream();
+afterAll(() => reviews.close());
 
 const TIMEOUT_MS = 400;
 
-beforeAll(async () => {
-  [shop, reviews] = await Promise.all([startDemoShop(), startFakeUpstream()]);
-  bff = await startBff("mobile-bff", {
-    ...shop.env,
+const stack = useStack({
+  app: "mobile-bff",
+  bffEnv: {
     REVIEWS_URL: reviews.url,
     REVIEWS_TIMEOUT_MS: String(TIMEOUT_MS),
     BREAKER_MIN_REQUESTS: "4",
     BREAKER_OPEN_MS: "60000",
-  });
-});
-
-afterAll(async () => {
-  await bff?.stop();
-  await Promise.all([shop?.stop(), reviews?.close()]);
+  },
 });
 
 beforeEach(() => {
-  reviews.seen.length = 0;
+  reviews.requests.length = 0;
 });
 
 const answer = { productId: "p1", average: 4.5, count: 2, items: [] };
@@ -46,7 +39,7 @@ describe("GET /reviews pass-through on mobile-bff", () => {
       });
       res.end(JSON.stringify(answer));
     });
-    const response = await fetch(`${bff.url}/reviews?productId=p1&limit=2&debug=1`, {
+    const response = await fetch(`${stack.bff.url}/reviews?productId=p1&limit=2&debug=1`, {
       headers: { "x-forwarded-for": "203.0.113.7" },
     });
     expect(response.status).toBe(200);
@@ -60,12 +53,12 @@ describe("GET /reviews pass-through on mobile-bff", () => {
     expect(response.headers.get("keep-alive")).not.toBe("timeout=99");
     expect(response.headers.get("server-timing")).toMatch(/^reviews;dur=/);
 
-    expect(reviews.seen).toHaveLength(1);
-    const seen = reviews.seen[0];
+    expect(reviews.requests).toHaveLength(1);
+    const seen = reviews.requests[0];
     expect(seen?.url).toBe("/reviews?productId=p1&limit=2");
     expect(seen?.headers["x-forwarded-for"]).toBe("203.0.113.7, 127.0.0.1");
     expect(seen?.headers["x-forwarded-proto"]).toBe("http");
-    expect(seen?.headers["x-forwarded-host"]).toBe(new URL(bff.url).host);
+    expect(seen?.headers["x-forwarded-host"]).toBe(new URL(stack.bff.url).host);
     expect(seen?.headers["x-request-id"]).toBe(response.headers.get("x-request-id"));
   });
 
@@ -76,7 +69,7 @@ describe("GET /reviews pass-through on mobile-bff", () => {
       res.write('{"productId":"p1",');
       finish = () => res.end('"average":null,"count":0,"items":[]}');
     });
-    const response = await fetch(`${bff.url}/reviews?productId=p1`);
+    const response = await fetch(`${stack.bff.url}/reviews?productId=p1`);
     const reader = response.body?.getReader();
     const first = await reader?.read();
     expect(Buffer.from(first?.value ?? []).toString()).toBe('{"productId":"p1",');
@@ -92,7 +85,7 @@ describe("GET /reviews pass-through on mobile-bff", () => {
     reviews.handle((_req, res) => {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not_found"}');
     });
-    const response = await fetch(`${bff.url}/reviews?productId=p999`);
+    const response = await fetch(`${stack.bff.url}/reviews?productId=p999`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: "not_found" });
   });
@@ -104,22 +97,22 @@ describe("GET /reviews pass-through on mobile-bff", () => {
     ["a limit that is not a number", "/reviews?productId=p1&limit=ten"],
     ["a limit out of range", "/reviews?productId=p1&limit=5000"],
   ])("answers 400 for %s and never calls the service", async (_label, path) => {
-    await expectProblem(await fetch(`${bff.url}${path}`), 400, "/reviews");
-    expect(reviews.seen).toHaveLength(0);
+    await expectProblem(await fetch(`${stack.bff.url}${path}`), 400, "/reviews");
+    expect(reviews.requests).toHaveLength(0);
   });
 
   it("turns an upstream 5xx into 502 problem+json", async () => {
     reviews.handle((_req, res) => {
       res.writeHead(500, { "content-type": "text/plain" }).end("stack trace at internal-host:7103");
     });
-    const body = await expectProblem(await fetch(`${bff.url}/reviews?productId=p1`), 502, "/reviews");
+    const body = await expectProblem(await fetch(`${stack.bff.url}/reviews?productId=p1`), 502, "/reviews");
     expect(JSON.stringify(body)).not.toContain("internal-host");
   });
 
   it("turns a hanging upstream into 504 within its timeout", async () => {
     reviews.handle(() => {});
     const started = performance.now();
-    await expectProblem(await fetch(`${bff.url}/reviews?productId=p1`), 504, "/reviews");
+    await expectProblem(await fetch(`${stack.bff.url}/reviews?productId=p1`), 504, "/reviews");
     expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
   });
 
@@ -127,15 +120,15 @@ describe("GET /reviews pass-through on mobile-bff", () => {
     reviews.handle((_req, res) => {
       res.writeHead(503).end();
     });
-    let response = await fetch(`${bff.url}/reviews?productId=p2`);
+    let response = await fetch(`${stack.bff.url}/reviews?productId=p2`);
     for (let i = 0; i < 20 && response.status !== 503; i++) {
       await response.body?.cancel();
-      response = await fetch(`${bff.url}/reviews?productId=p2`);
+      response = await fetch(`${stack.bff.url}/reviews?productId=p2`);
     }
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     await expectProblem(response, 503, "/reviews");
-    const calls = reviews.seen.length;
-    await expectProblem(await fetch(`${bff.url}/reviews?productId=p2`), 503);
-    expect(reviews.seen).toHaveLength(calls);
+    const calls = reviews.requests.length;
+    await expectProblem(await fetch(`${stack.bff.url}/reviews?productId=p2`), 503);
+    expect(reviews.requests).toHaveLength(calls);
   });
 });

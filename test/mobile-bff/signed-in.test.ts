@@ -1,38 +1,17 @@
 import { seed } from "@portico/demo-services";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectProblem } from "../support/problem.js";
-import {
-  clearFaults,
-  type DemoShop,
-  injectFault,
-  type RunningBff,
-  startBff,
-  startDemoShop,
-} from "../support/processes.js";
+import { type DemoShop, injectFault } from "../support/processes.js";
 import { json, type MobileProductDetails } from "../support/shapes.js";
+import { useStack } from "../support/stack.js";
 import { bearer, demoToken, foreignEs256Token, unsignedToken, validClaims } from "../support/tokens.js";
 
-let shop: DemoShop;
-let bff: RunningBff;
-
-beforeAll(async () => {
-  shop = await startDemoShop();
-  bff = await startBff("mobile-bff", { ...shop.env, BREAKER_MIN_REQUESTS: "1000" });
-});
-
-afterAll(async () => {
-  await bff?.stop();
-  await shop?.stop();
-});
-
-afterEach(async () => {
-  await clearFaults(shop);
-});
+const stack = useStack({ app: "mobile-bff", bffEnv: { BREAKER_MIN_REQUESTS: "1000" }, clearFaults: true });
 
 describe("mobile product details for a signed-in customer", () => {
   it("adds the cart item count and the three most recent orders", async () => {
-    const token = await demoToken(shop, { customerId: "c1" });
-    const response = await fetch(`${bff.url}/productdetails/p1`, { headers: bearer(token) });
+    const token = await demoToken(stack.shop, { customerId: "c1" });
+    const response = await fetch(`${stack.bff.url}/productdetails/p1`, { headers: bearer(token) });
     expect(response.status).toBe(200);
     const body = await json<MobileProductDetails>(response);
     const cart = seed.carts.c1 ?? [];
@@ -46,19 +25,19 @@ describe("mobile product details for a signed-in customer", () => {
   });
 
   it("gives an empty cart's count as 0 and no orders as []", async () => {
-    const token = await demoToken(shop, { customerId: "c3" });
+    const token = await demoToken(stack.shop, { customerId: "c3" });
     const body = await json<MobileProductDetails>(
-      await fetch(`${bff.url}/productdetails/p2`, { headers: bearer(token) }),
+      await fetch(`${stack.bff.url}/productdetails/p2`, { headers: bearer(token) }),
     );
     expect(body.cart).toEqual({ itemCount: 0 });
     expect(body.orders).toEqual([]);
   });
 
   it("degrades only the cart when the cart service fails", async () => {
-    const token = await demoToken(shop, { customerId: "c1" });
-    await injectFault(shop, "cart", { mode: "error", status: 503 });
+    const token = await demoToken(stack.shop, { customerId: "c1" });
+    await injectFault(stack.shop, "cart", { mode: "error", status: 503 });
     const body = await json<MobileProductDetails>(
-      await fetch(`${bff.url}/productdetails/p1`, { headers: bearer(token) }),
+      await fetch(`${stack.bff.url}/productdetails/p1`, { headers: bearer(token) }),
     );
     expect(body.cart).toBeNull();
     expect(body.orders).not.toBeNull();
@@ -66,9 +45,9 @@ describe("mobile product details for a signed-in customer", () => {
   });
 
   it("never calls cart or orders for an anonymous caller", async () => {
-    await injectFault(shop, "cart", { mode: "error", status: 500 });
-    await injectFault(shop, "orders", { mode: "error", status: 500 });
-    const body = await json<MobileProductDetails>(await fetch(`${bff.url}/productdetails/p1`));
+    await injectFault(stack.shop, "cart", { mode: "error", status: 500 });
+    await injectFault(stack.shop, "orders", { mode: "error", status: 500 });
+    const body = await json<MobileProductDetails>(await fetch(`${stack.bff.url}/productdetails/p1`));
     expect(body.cart).toBeNull();
     expect(body.orders).toBeNull();
     expect(body.degraded).toEqual({});
@@ -91,7 +70,9 @@ describe("mobile product details with bad credentials answers 401, never an anon
   ];
   for (const [label, headersFor] of cases) {
     it(`for ${label}`, async () => {
-      const response = await fetch(`${bff.url}/productdetails/p1`, { headers: await headersFor(shop) });
+      const response = await fetch(`${stack.bff.url}/productdetails/p1`, {
+        headers: await headersFor(stack.shop),
+      });
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="portico"/);
       await expectProblem(response, 401, "/productdetails/p1");
     });

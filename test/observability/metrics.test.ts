@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  clearFaults,
-  type DemoShop,
-  injectFault,
-  type RunningBff,
-  recordedRequests,
-  startBff,
-  startDemoShop,
-} from "../support/processes.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clearFaults, injectFault, recordedRequests } from "../support/processes.js";
+import { useStack } from "../support/stack.js";
 import { type Sample, sampleValue, scrape } from "./prometheus.js";
 
-let shop: DemoShop;
-let bff: RunningBff;
-
-beforeAll(async () => {
-  shop = await startDemoShop();
-  bff = await startBff("mobile-bff", {
-    ...shop.env,
+const stack = useStack({
+  app: "mobile-bff",
+  bffEnv: {
     BREAKER_MIN_REQUESTS: "4",
     BREAKER_ERROR_PCT: "50",
     BREAKER_WINDOW_MS: "60000",
@@ -25,18 +14,13 @@ beforeAll(async () => {
     UPSTREAM_TIMEOUT_MS: "3000",
     // The product's answer is cached fresh: one miss, then hits.
     CATALOG_CACHE_TTL_S: "300",
-  });
-});
-
-afterAll(async () => {
-  await bff?.stop();
-  await shop?.stop();
+  },
 });
 
 const ROUTE = "/productdetails/:productId";
 
 async function details(id: string): Promise<number> {
-  const response = await fetch(`${bff.url}/productdetails/${id}`);
+  const response = await fetch(`${stack.bff.url}/productdetails/${id}`);
   await response.arrayBuffer();
   return response.status;
 }
@@ -52,13 +36,13 @@ describe("metrics after a known sequence of calls and failures", () => {
     for (let i = 0; i < 3; i++) expect(await details("p1")).toBe(200);
     // reviews fails with 500 (not retried): after 3 ok + 3 errors the window is at 50 % and the
     // breaker opens; the next 3 calls are short-circuited.
-    await injectFault(shop, "reviews", { mode: "error", status: 500 });
+    await injectFault(stack.shop, "reviews", { mode: "error", status: 500 });
     for (let i = 0; i < 6; i++) expect(await details("p1")).toBe(200);
     // pricing answers 503: one call, three attempts (two retries); the last price is served from cache.
-    await injectFault(shop, "pricing", { mode: "error", status: 503 });
+    await injectFault(stack.shop, "pricing", { mode: "error", status: 503 });
     expect(await details("p1")).toBe(200);
-    await clearFaults(shop);
-    samples = await scrape(bff.url);
+    await clearFaults(stack.shop);
+    samples = await scrape(stack.bff.url);
   });
 
   it("counts client requests by route template and status, and degraded answers by part and kind", () => {
@@ -84,7 +68,7 @@ describe("metrics after a known sequence of calls and failures", () => {
     expect(calls("pricing", "error")).toBe(1);
     expect(value("portico_upstream_attempts_total", { service: "pricing", outcome: "error" })).toBe(3);
     expect(value("portico_upstream_retries_total", { service: "pricing" })).toBe(2);
-    expect((await recordedRequests(shop, "pricing")).length).toBe(12);
+    expect((await recordedRequests(stack.shop, "pricing")).length).toBe(12);
 
     for (const service of ["inventory", "shipping", "recommendations"]) {
       expect(calls(service, "ok"), service).toBe(10);
@@ -94,8 +78,8 @@ describe("metrics after a known sequence of calls and failures", () => {
     }
     // The catalog answer is cached: one call, nine fresh-cache hits.
     expect(calls("catalog", "ok")).toBe(1);
-    expect(value("portico_cache_misses_total", { service: "catalog" })).toBe(1);
-    expect(value("portico_cache_hits_total", { service: "catalog" })).toBe(9);
+    expect(value("portico_cache_misses_total", { service: "catalog", store: "fresh" })).toBe(1);
+    expect(value("portico_cache_hits_total", { service: "catalog", store: "fresh" })).toBe(9);
     expect(calls("cart", "ok")).toBe(0);
   });
 
@@ -121,15 +105,17 @@ describe("metrics after a known sequence of calls and failures", () => {
   });
 
   it("counts identical concurrent calls that shared one upstream call", async () => {
-    await injectFault(shop, "inventory", { mode: "delay", ms: 400 });
+    await injectFault(stack.shop, "inventory", { mode: "delay", ms: 400 });
     const before =
-      sampleValue(await scrape(bff.url), "portico_upstream_coalesced_total", { service: "inventory" }) ?? 0;
+      sampleValue(await scrape(stack.bff.url), "portico_upstream_coalesced_total", {
+        service: "inventory",
+      }) ?? 0;
     const statuses = await Promise.all(Array.from({ length: 5 }, () => details("p3")));
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
-    const after = await scrape(bff.url);
+    const after = await scrape(stack.bff.url);
     expect(
       (sampleValue(after, "portico_upstream_coalesced_total", { service: "inventory" }) ?? 0) - before,
     ).toBe(4);
-    await clearFaults(shop);
+    await clearFaults(stack.shop);
   });
 });

@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { request } from "node:http";
+import { BROKER_URL, deleteBrokerNames, requireBroker, uniqueBrokerNames } from "@portico/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLive } from "../messaging/live-support.js";
-import { BROKER_URL, brokerReachable, deleteBrokerNames, uniqueBrokerNames } from "../support/broker.js";
 import {
   type DemoShop,
   injectFault,
@@ -12,7 +12,6 @@ import {
   startDemoShop,
 } from "../support/processes.js";
 
-const reachable = await brokerReachable();
 let shop: DemoShop;
 
 beforeAll(async () => {
@@ -106,8 +105,12 @@ describe("graceful shutdown on SIGTERM", () => {
   });
 });
 
-describe.skipIf(!reachable)("graceful shutdown with long-lived connections and a broker", () => {
+describe("graceful shutdown with long-lived connections and a broker", () => {
   const names = uniqueBrokerNames();
+
+  beforeAll(async () => {
+    await requireBroker();
+  });
 
   afterAll(async () => {
     await deleteBrokerNames({ exchanges: [names.exchange], queues: [names.queue] });

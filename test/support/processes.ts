@@ -2,22 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { SERVICE_NAMES, type ServiceName } from "@portico/core";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-export const SERVICES = [
-  "catalog",
-  "pricing",
-  "reviews",
-  "inventory",
-  "shipping",
-  "recommendations",
-  "cart",
-  "orders",
-  "customers",
-  "auth",
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
+export { SERVICE_NAMES, type ServiceName };
 
 /** A process this test started; stopped by its PID, never by name. */
 export interface RunningProcess {

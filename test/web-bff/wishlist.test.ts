@@ -1,15 +1,8 @@
 import { seed } from "@portico/demo-services";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "../support/problem.js";
-import {
-  clearFaults,
-  type DemoShop,
-  injectFault,
-  type RunningBff,
-  recordedRequests,
-  startBff,
-  startDemoShop,
-} from "../support/processes.js";
+import { injectFault, recordedRequests } from "../support/processes.js";
+import { useStack } from "../support/stack.js";
 import {
   bearer,
   demoKid,
@@ -20,34 +13,22 @@ import {
 } from "../support/tokens.js";
 import { expectedWishlist, type WishlistBody } from "./expected.js";
 
-let shop: DemoShop;
-let bff: RunningBff;
+const stack = useStack({ app: "web-bff", bffEnv: { BREAKER_MIN_REQUESTS: "1000" }, clearFaults: true });
 let c1Token: string;
 
 beforeAll(async () => {
-  shop = await startDemoShop();
-  bff = await startBff("web-bff", { ...shop.env, BREAKER_MIN_REQUESTS: "1000" });
-  c1Token = await demoToken(shop, { customerId: "c1" });
-});
-
-afterAll(async () => {
-  await bff?.stop();
-  await shop?.stop();
-});
-
-afterEach(async () => {
-  await clearFaults(shop);
+  c1Token = await demoToken(stack.shop, { customerId: "c1" });
 });
 
 let requestSeq = 0;
 const uniqueRequestId = (label: string) => `wish-${label}-${Date.now()}-${requestSeq++}`;
 
 function wishlist(headers: Record<string, string> = {}) {
-  return fetch(`${bff.url}/api/wishlist`, { headers });
+  return fetch(`${stack.bff.url}/api/wishlist`, { headers });
 }
 
 async function callsOf(requestId: string) {
-  return (await recordedRequests(shop)).filter((r) => r.requestId === requestId);
+  return (await recordedRequests(stack.shop)).filter((r) => r.requestId === requestId);
 }
 
 describe("GET /api/wishlist on web-bff", () => {
@@ -75,26 +56,26 @@ describe("GET /api/wishlist on web-bff", () => {
   });
 
   it("answers prices null with degraded prices=empty when pricing fails", async () => {
-    await injectFault(shop, "pricing", { mode: "error", status: 500 });
+    await injectFault(stack.shop, "pricing", { mode: "error", status: 500 });
     const body = await (await wishlist(bearer(c1Token))).json();
     expect(body).toEqual({ items: expectedWishlist("c1", false), degraded: { prices: "empty" } });
   });
 
   it("answers 502 problem+json when the customers service fails", async () => {
-    await injectFault(shop, "customers", { mode: "error", status: 500 });
+    await injectFault(stack.shop, "customers", { mode: "error", status: 500 });
     await expectProblem(await wishlist(bearer(c1Token)), 502, "/api/wishlist");
   });
 
   it("answers 502 problem+json when the catalog batch fails, and 504 when it times out", async () => {
-    await injectFault(shop, "catalog", { mode: "error", status: 500 });
+    await injectFault(stack.shop, "catalog", { mode: "error", status: 500 });
     await expectProblem(await wishlist(bearer(c1Token)), 502, "/api/wishlist");
-    await injectFault(shop, "catalog", { mode: "delay", ms: 5_000 });
+    await injectFault(stack.shop, "catalog", { mode: "delay", ms: 5_000 });
     await expectProblem(await wishlist(bearer(c1Token)), 504, "/api/wishlist");
   });
 
   it("makes no catalog or pricing call for an empty wishlist", async () => {
     // A well-formed customer answer with nothing on the wishlist.
-    await injectFault(shop, "customers", {
+    await injectFault(stack.shop, "customers", {
       mode: "wrong-shape",
       body: { id: "c1", name: "Ada Lovelace", email: "ada@example.com", wishlist: [] },
     });
@@ -106,7 +87,7 @@ describe("GET /api/wishlist on web-bff", () => {
   });
 
   it("answers 404 problem+json for a valid token whose customer does not exist", async () => {
-    const token = await demoToken(shop, { subject: "c404" });
+    const token = await demoToken(stack.shop, { subject: "c404" });
     await expectProblem(await wishlist(bearer(token)), 404, "/api/wishlist");
   });
 });
@@ -120,7 +101,7 @@ describe("signing in to web-bff", () => {
   });
 
   it("answers 401 to an expired token", async () => {
-    const token = await demoToken(shop, { customerId: "c1", expiresIn: -60 });
+    const token = await demoToken(stack.shop, { customerId: "c1", expiresIn: -60 });
     await expectProblem(await wishlist(bearer(token)), 401, "/api/wishlist");
   });
 
@@ -129,22 +110,22 @@ describe("signing in to web-bff", () => {
   });
 
   it("answers 401 to a token from the auth service's key for another audience or issuer", async () => {
-    const otherAudience = await demoToken(shop, { customerId: "c1", audience: "someone-else" });
+    const otherAudience = await demoToken(stack.shop, { customerId: "c1", audience: "someone-else" });
     await expectProblem(await wishlist(bearer(otherAudience)), 401);
-    const otherIssuer = await demoToken(shop, { customerId: "c1", issuer: "https://evil.example" });
+    const otherIssuer = await demoToken(stack.shop, { customerId: "c1", issuer: "https://evil.example" });
     await expectProblem(await wishlist(bearer(otherIssuer)), 401);
   });
 
   it("answers 401 to an ES256 token signed with a key the JWKS does not hold", async () => {
     // Named with the real key's kid, so the signature itself is what fails...
-    const kid = await demoKid(shop);
+    const kid = await demoKid(stack.shop);
     await expectProblem(await wishlist(bearer(foreignEs256Token(validClaims(), kid))), 401);
     // ...and with no kid at all.
     await expectProblem(await wishlist(bearer(foreignEs256Token(validClaims()))), 401);
   });
 
   it("answers 401 to a token whose subject is not a valid customer id", async () => {
-    const token = await demoToken(shop, { subject: "../c1" });
+    const token = await demoToken(stack.shop, { subject: "../c1" });
     await expectProblem(await wishlist(bearer(token)), 401);
   });
 

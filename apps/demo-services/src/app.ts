@@ -36,7 +36,6 @@ export type {
 export type { RecordedRequest, ServiceStats } from "./recording/request-recorder.js";
 export { averageRating } from "./seed/reviews.js";
 export { type Seed, seed } from "./seed/seed.js";
-export { isServiceName, SERVICE_NAMES, type ServiceName } from "./service-names.js";
 export type { AuthSettings } from "./services/auth.js";
 export {
   type DemoServices,

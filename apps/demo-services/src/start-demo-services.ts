@@ -1,3 +1,4 @@
+import { SERVICE_NAMES, type ServiceName } from "@portico/core";
 import type { Router } from "express";
 import { type DemoAmqp, type DemoAmqpOptions, startDemoAmqp } from "./amqp/start-demo-amqp.js";
 import { type AuthKeys, createAuthKeys } from "./auth/auth-keys.js";
@@ -8,7 +9,6 @@ import { type RecordedRequest, RequestRecorder, type ServiceStats } from "./reco
 import { seed as defaultSeed, type Seed } from "./seed/seed.js";
 import { ManagedServer } from "./server/managed-server.js";
 import { ServiceInstance } from "./server/service-instance.js";
-import { SERVICE_NAMES, type ServiceName } from "./service-names.js";
 import { authRoutes } from "./services/auth.js";
 import { cartRoutes } from "./services/cart.js";
 import { catalogRoutes } from "./services/catalog.js";

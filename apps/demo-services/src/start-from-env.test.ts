@@ -1,5 +1,5 @@
+import { SERVICE_NAMES } from "@portico/core";
 import { describe, expect, it } from "vitest";
-import { SERVICE_NAMES } from "./service-names.js";
 import { type ReadyLine, startFromEnv } from "./start-from-env.js";
 
 function capture() {

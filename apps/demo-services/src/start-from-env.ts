@@ -1,8 +1,8 @@
+import type { ServiceName } from "@portico/core";
 import { ConfigError } from "./config/config-error.js";
 import { type Env, parseConfig } from "./config/parse-config.js";
 import { withRegistration } from "./registry/registered-demo.js";
 import { parseRegistryConfig } from "./registry/registry-config.js";
-import type { ServiceName } from "./service-names.js";
 import { type DemoServices, startDemoServices } from "./start-demo-services.js";
 
 /** The one line main.ts prints once every server listens; tests parse it to find the URLs. */

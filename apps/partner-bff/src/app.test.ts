@@ -1,5 +1,5 @@
-import type { Server } from "node:http";
 import { createGateway, type Gateway, loadGatewayConfig } from "@portico/core";
+import { type LoopbackServer, listenOnLoopback } from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { OPERATIONS } from "./api/operations.js";
 import { createApp } from "./app.js";
@@ -18,24 +18,21 @@ const env = {
   ]),
 };
 
-let server: Server | undefined;
+let app: LoopbackServer | undefined;
 let gateway: Gateway | undefined;
 
 afterEach(async () => {
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  await app?.close();
   await gateway?.close();
-  server = undefined;
+  app = undefined;
   gateway = undefined;
 });
 
 async function serve(): Promise<string> {
   const config = loadPartnerConfig(env, loadGatewayConfig(env, { defaultPort: 0 }));
   gateway = createGateway(config);
-  server = createApp(gateway, config).listen(0, "127.0.0.1");
-  await new Promise((resolve) => server?.once("listening", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  return `http://127.0.0.1:${address.port}`;
+  app = await listenOnLoopback(createApp(gateway, config));
+  return app.url;
 }
 
 const acme = { "x-api-key": "acme-0123456789abcdef" };

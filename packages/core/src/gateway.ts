@@ -33,6 +33,12 @@ export interface Gateway {
   readonly broker: BrokerConnection | undefined;
   /** Metrics, logs, status windows and readiness of this BFF (closed with the gateway). */
   readonly observability: GatewayObservability;
+  /**
+   * Told of every upstream call and cache lookup: `observability`'s metrics,
+   * load balancing and `deps.observer`. Routes pass it to fallbacks that
+   * read the last-known-good store (`lastKnownPriceFallback`).
+   */
+  readonly observer: UpstreamObserver;
   /** Load balancing per service; `instances(service)` tells each instance's health (status page). */
   readonly balancing: LoadBalancing;
   /** The shared Redis connection (`REDIS_URL`) behind caches and rate limits, or undefined. */
@@ -139,6 +145,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     verifyToken: deps.verifyToken ?? jwtVerifier(config.auth),
     broker,
     observability,
+    observer,
     balancing,
     redis: fleet.redis,
     ready: () => fleet.ready(registry),

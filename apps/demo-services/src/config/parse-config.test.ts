@@ -1,5 +1,5 @@
+import { SERVICE_NAMES } from "@portico/core";
 import { describe, expect, it } from "vitest";
-import { SERVICE_NAMES } from "../service-names.js";
 import { ConfigError } from "./config-error.js";
 import { parseConfig } from "./parse-config.js";
 

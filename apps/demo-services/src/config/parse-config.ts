@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { SERVICE_NAMES, type ServiceName } from "@portico/core";
 import { type DemoAmqpConfig, parseAmqpConfig } from "../amqp/amqp-config.js";
 import {
   DEFAULT_AUTH_AUDIENCE,
@@ -6,7 +7,6 @@ import {
   DEFAULT_BASE_PORT,
   DEFAULT_CONTROL_PORT,
 } from "../defaults.js";
-import { SERVICE_NAMES, type ServiceName } from "../service-names.js";
 import { type DemoServicesOptions, servicePort } from "../start-demo-services.js";
 import { ConfigError } from "./config-error.js";
 

@@ -1,8 +1,9 @@
+import { SERVICE_NAMES } from "@portico/core";
+import { eventually } from "@portico/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SERVICE_NAMES } from "../service-names.js";
 import { type DemoServices, startDemoServices } from "../start-demo-services.js";
 import type { InventoryChanged, PriceChanged } from "../store/demo-events.js";
-import { errorCode, eventually, fetchJson, postJson, rawGet } from "../test-support/http.js";
+import { errorCode, fetchJson, postJson, rawGet } from "../test-support/http.js";
 
 let demo: DemoServices;
 let control: string;
@@ -149,12 +150,12 @@ describe("control server: stats", () => {
     await eventually(async () => {
       const stats = await fetchJson<{ inFlight: number }>(`${control}/_stats/shipping`);
       return stats.body.inFlight === 1;
-    });
+    }, 2_000);
     expect(errorCode(await hung)).toBe("TEST_TIMEOUT");
     await eventually(async () => {
       const stats = await fetchJson<Record<string, { closedByClient: number }>>(`${control}/_stats`);
       return stats.body.shipping?.closedByClient === 1;
-    });
+    }, 2_000);
     const all = await fetchJson<Record<string, unknown>>(`${control}/_stats`);
     expect(all.body.shipping).toEqual({ inFlight: 0, total: 1, closedByClient: 1 });
     expect(Object.keys(all.body)).toEqual([...SERVICE_NAMES]);

@@ -1,10 +1,10 @@
+import { isServiceName, type ServiceName } from "@portico/core";
 import express, { type Express, type Request, type Response } from "express";
 import { z } from "zod";
 import { faultSchema } from "../faults/fault-schema.js";
 import { isValidId } from "../ids.js";
 import type { RequestRecorder } from "../recording/request-recorder.js";
 import type { ServiceInstance } from "../server/service-instance.js";
-import { isServiceName, type ServiceName } from "../service-names.js";
 import { badRequest, notFound } from "../services/http-answers.js";
 import { jsonErrors } from "../services/json-errors.js";
 import type { DemoStore } from "../store/demo-store.js";

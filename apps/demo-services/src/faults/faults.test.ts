@@ -1,7 +1,8 @@
+import { eventually } from "@portico/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DemoServices, startDemoServices } from "../start-demo-services.js";
 import { productSchema } from "../test-support/contract-schemas.js";
-import { errorCode, eventually, fetchJson, postJson, rawGet } from "../test-support/http.js";
+import { errorCode, fetchJson, postJson, rawGet } from "../test-support/http.js";
 
 let demo: DemoServices;
 let product: string;
@@ -168,10 +169,10 @@ describe("fault injection", () => {
     const before = demo.stats("catalog");
     const controller = new AbortController();
     const pending = fetch(product, { signal: controller.signal }).catch(() => undefined);
-    await eventually(() => demo.stats("catalog").inFlight === before.inFlight + 1);
+    await eventually(() => demo.stats("catalog").inFlight === before.inFlight + 1, 2_000);
     controller.abort();
     await pending;
-    await eventually(() => demo.stats("catalog").closedByClient === before.closedByClient + 1);
+    await eventually(() => demo.stats("catalog").closedByClient === before.closedByClient + 1, 2_000);
     expect(demo.stats("catalog").inFlight).toBe(before.inFlight);
   });
 
@@ -179,7 +180,7 @@ describe("fault injection", () => {
     await inject({ mode: "reset" });
     const before = demo.stats("catalog").closedByClient;
     await rawGet(product).catch(() => undefined);
-    await eventually(() => demo.stats("catalog").inFlight === 0);
+    await eventually(() => demo.stats("catalog").inFlight === 0, 2_000);
     expect(demo.stats("catalog").closedByClient).toBe(before);
   });
 
@@ -189,7 +190,7 @@ describe("fault injection", () => {
     const pending = rawGet(`${local.url("catalog")}/products/p1`, { timeoutMs: 5000 }).catch(
       (e: unknown) => e,
     );
-    await eventually(() => local.stats("catalog").inFlight === 1);
+    await eventually(() => local.stats("catalog").inFlight === 1, 2_000);
     await local.close();
     expect(errorCode(await pending)).toBe("ECONNRESET");
   });

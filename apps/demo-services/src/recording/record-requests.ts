@@ -1,5 +1,5 @@
+import type { ServiceName } from "@portico/core";
 import type { NextFunction, Request, Response } from "express";
-import type { ServiceName } from "../service-names.js";
 import type { RequestRecorder } from "./request-recorder.js";
 import { wasServerAborted } from "./server-aborted.js";
 

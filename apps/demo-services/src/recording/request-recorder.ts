@@ -1,4 +1,4 @@
-import type { ServiceName } from "../service-names.js";
+import type { ServiceName } from "@portico/core";
 
 /** One request a service received, as `GET /_requests` lists it. */
 export interface RecordedRequest {

@@ -1,4 +1,4 @@
-import type { ServiceName } from "../service-names.js";
+import type { ServiceName } from "@portico/core";
 import type { DemoServices } from "../start-demo-services.js";
 import { registerInstances } from "./etcd-registration.js";
 import type { RegistryConfig } from "./registry-config.js";

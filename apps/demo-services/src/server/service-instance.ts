@@ -1,7 +1,7 @@
 import type { RequestListener } from "node:http";
+import type { ServiceName } from "@portico/core";
 import type { Fault } from "../faults/fault-schema.js";
 import { FaultState } from "../faults/fault-state.js";
-import type { ServiceName } from "../service-names.js";
 import { ManagedServer } from "./managed-server.js";
 
 /** What a service's app needs to know about its own faults. */

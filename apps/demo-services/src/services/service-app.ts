@@ -1,3 +1,4 @@
+import type { ServiceName } from "@portico/core";
 import express, { type Express, type Router } from "express";
 import { z } from "zod";
 import { faultSchema } from "../faults/fault-schema.js";
@@ -5,7 +6,6 @@ import { injectFaults } from "../faults/inject-faults.js";
 import { recordRequests } from "../recording/record-requests.js";
 import type { RequestRecorder } from "../recording/request-recorder.js";
 import type { FaultControl } from "../server/service-instance.js";
-import type { ServiceName } from "../service-names.js";
 import { badRequest, notFound } from "./http-answers.js";
 import { jsonErrors } from "./json-errors.js";
 

@@ -1,7 +1,7 @@
+import { SERVICE_NAMES } from "@portico/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { seed } from "../seed/seed.js";
-import { SERVICE_NAMES } from "../service-names.js";
 import { type DemoServices, startDemoServices } from "../start-demo-services.js";
 import {
   cartSchema,

@@ -32,6 +32,7 @@ export function productDetails(gateway: Gateway) {
       fallback: lastKnownPriceFallback({
         lastKnownGood: gateway.lastKnownGood,
         cacheStaleTtlS: config.cacheStaleTtlS,
+        observer: gateway.observer,
       }),
       key: ({ productId }) => productId,
       run: (ctx, { productId }) => nullIfNotFound(shop.price(ctx, productId)),

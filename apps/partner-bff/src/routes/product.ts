@@ -26,6 +26,7 @@ export function productRoute(gateway: Gateway) {
       fallback: lastKnownPriceFallback({
         lastKnownGood: gateway.lastKnownGood,
         cacheStaleTtlS: config.cacheStaleTtlS,
+        observer: gateway.observer,
       }),
       key: ({ id }) => id,
       run: (ctx, { id }) => nullIfNotFound(shop.price(ctx, id)),

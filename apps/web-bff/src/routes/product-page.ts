@@ -45,6 +45,7 @@ export function productPage(gateway: Gateway) {
       fallback: lastKnownPriceFallback({
         lastKnownGood: gateway.lastKnownGood,
         cacheStaleTtlS: config.cacheStaleTtlS,
+        observer: gateway.observer,
       }),
       key: ({ productId }) => productId,
       run: (ctx, { productId }) => nullIfNotFound(shop.price(ctx, productId)),

@@ -1,12 +1,8 @@
-import amqp, { type Channel, type ChannelModel } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadGatewayConfig } from "../config/gateway-config.js";
-import { createRequestContext } from "../context.js";
+import { describe, expect, it } from "vitest";
 import { isGatewayError } from "../errors/index.js";
-import { createGateway, type Gateway } from "../gateway.js";
 import { BrokerError } from "../messaging/messaging-errors.js";
 import type { BrokerReply, BrokerRequest } from "../messaging/request-reply-client.js";
-import { BROKER_URL, brokerReachable, uniqueName } from "../test-support/broker.js";
+import { failure } from "../test-support/async.js";
 import { AmqpTransport, type BrokerRequester, queueBalancer } from "./amqp-transport.js";
 import type { TransportRequest } from "./transport.js";
 
@@ -36,15 +32,6 @@ const request = (overrides: Partial<TransportRequest> = {}): TransportRequest =>
   signal: new AbortController().signal,
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("AmqpTransport", () => {
   it("sends the query as the JSON body to the path's queue, with request id and trace context", async () => {
@@ -123,104 +110,5 @@ describe("AmqpTransport", () => {
       id: "amqp:shipping.quotes",
       url: "amqp:shipping.quotes",
     });
-  });
-});
-
-const reachable = await brokerReachable();
-
-describe.skipIf(!reachable)("shipping over AMQP through a gateway (SHIPPING_TRANSPORT=amqp)", () => {
-  const queue = uniqueName("shipping");
-  const silentQueue = uniqueName("shipping-silent");
-  let service: ChannelModel;
-  let channel: Channel;
-  const gateways: Gateway[] = [];
-
-  const gatewayFor = (env: Record<string, string>) => {
-    const config = loadGatewayConfig(
-      {
-        SHIPPING_TRANSPORT: "amqp",
-        AMQP_URL: BROKER_URL,
-        SHIPPING_TIMEOUT_MS: "300",
-        BREAKER_MIN_REQUESTS: "1000",
-        ...env,
-      },
-      { defaultPort: 0 },
-    );
-    const gateway = createGateway(config);
-    gateways.push(gateway);
-    return gateway;
-  };
-  const ctx = () => createRequestContext({ deadlineMs: 2000, requestId: "req-amqp-1" });
-
-  beforeAll(async () => {
-    service = await amqp.connect(BROKER_URL);
-    channel = await service.createChannel();
-    await channel.assertQueue(queue, { durable: false, autoDelete: true });
-    await channel.assertQueue(silentQueue, { durable: false, autoDelete: true });
-    await channel.consume(silentQueue, () => {}, { noAck: true });
-    await channel.consume(
-      queue,
-      (message) => {
-        if (message === null) return;
-        const { productId } = JSON.parse(message.content.toString()) as { productId: string };
-        const body = {
-          options: [{ method: "standard", cost: { amount: 499, currency: "USD" }, estimatedDays: 5 }],
-          productId,
-        };
-        channel.sendToQueue(message.properties.replyTo as string, Buffer.from(JSON.stringify(body)), {
-          correlationId: message.properties.correlationId as string,
-        });
-      },
-      { noAck: true },
-    );
-  });
-
-  afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.close()));
-    await service?.close();
-  });
-
-  async function untilConnected(gateway: Gateway): Promise<void> {
-    const until = Date.now() + 5000;
-    while (gateway.broker?.state !== "connected") {
-      if (Date.now() > until) throw new Error("broker not connected");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    // The request/reply channel is set up right after the connection.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-
-  it("gets shipping quotes through the queue, validated like the HTTP answer", async () => {
-    const gateway = gatewayFor({ AMQP_SHIPPING_QUEUE: queue });
-    await untilConnected(gateway);
-    const options = await gateway.shop.shippingQuotes(ctx(), "p1");
-    expect(options).toEqual([
-      { method: "standard", cost: { amount: 499, currency: "USD" }, estimatedDays: 5 },
-    ]);
-  });
-
-  it("times out under the shipping timeout when nobody answers", async () => {
-    const gateway = gatewayFor({ AMQP_SHIPPING_QUEUE: silentQueue });
-    await untilConnected(gateway);
-    const started = performance.now();
-    const error = await failure(gateway.shop.shippingQuotes(ctx(), "p1"));
-    const took = performance.now() - started;
-    expect(error).toMatchObject({ code: "UPSTREAM_TIMEOUT" });
-    expect(took).toBeGreaterThanOrEqual(290);
-    expect(took).toBeLessThan(1000);
-  });
-
-  it("fails fast with a connection error when no queue serves shipping", async () => {
-    const gateway = gatewayFor({ AMQP_SHIPPING_QUEUE: uniqueName("absent") });
-    await untilConnected(gateway);
-    const started = performance.now();
-    const error = await failure(gateway.shop.shippingQuotes(ctx(), "p1"));
-    expect(error).toMatchObject({ code: "UPSTREAM_CONNECTION" });
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
-
-  it("opens no broker connection when only AMQP_URL is set (shipping stays on HTTP)", () => {
-    const gateway = gatewayFor({ SHIPPING_TRANSPORT: "http" });
-    expect(gateway.broker?.state).toBe("idle");
   });
 });

@@ -1,14 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
-import { isRetryable } from "../resilience/failures.js";
-import { settle } from "../test-support/async.js";
 import {
   closedPortUrl,
   type FakeUpstream,
   sendJson,
   startFakeUpstream,
   type UpstreamHandler,
-} from "../test-support/fake-upstream.js";
+} from "@portico/test-support";
+import { afterEach, describe, expect, it } from "vitest";
+import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
+import { isRetryable } from "../resilience/failures.js";
+import { settle } from "../test-support/async.js";
 import { HttpTransport } from "./http-transport.js";
 import type { TransportRequest } from "./transport.js";
 

@@ -1,3 +1,10 @@
+import {
+  closedPortUrl,
+  type FakeUpstream,
+  sendJson,
+  startFakeUpstream,
+  type UpstreamHandler,
+} from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { CacheStore } from "../cache/cache-store.js";
@@ -18,13 +25,6 @@ import {
 } from "../errors/index.js";
 import { createUpstreamPolicy } from "../resilience/upstream-policy.js";
 import { settle, sleep } from "../test-support/async.js";
-import {
-  closedPortUrl,
-  type FakeUpstream,
-  sendJson,
-  startFakeUpstream,
-  type UpstreamHandler,
-} from "../test-support/fake-upstream.js";
 import { HttpTransport } from "./http-transport.js";
 import { ServiceClient } from "./service-client.js";
 import { encodePath } from "./transport.js";

@@ -77,7 +77,7 @@ export class ServiceClient {
       const hit = await Promise.resolve()
         .then(() => fresh.store.get<z.output<S>>(key))
         .catch(() => undefined);
-      this.#options.observer?.cacheLookup?.(this.service, hit !== undefined);
+      this.#options.observer?.cacheLookup?.(this.service, hit !== undefined, "fresh");
       if (hit !== undefined) return hit;
     }
     const started = performance.now();

@@ -6,4 +6,4 @@ export {
   loadGatewayConfig,
   type ServiceConfig,
 } from "./gateway-config.js";
-export { DEMO_PORTS, envPrefix, SERVICE_NAMES, type ServiceName } from "./services.js";
+export { DEMO_PORTS, envPrefix, isServiceName, SERVICE_NAMES, type ServiceName } from "./services.js";

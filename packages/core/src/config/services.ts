@@ -1,4 +1,8 @@
-/** The shop's internal services a BFF may call (contract section 3). */
+/**
+ * The shop's internal services a BFF may call (contract section 3), in
+ * contract order: the one list every package takes. The order matters to
+ * the demo shop, whose service ports are `DEMO_BASE_PORT + index`.
+ */
 export const SERVICE_NAMES = [
   "catalog",
   "pricing",
@@ -12,7 +16,13 @@ export const SERVICE_NAMES = [
   "auth",
 ] as const;
 
+/** One of {@link SERVICE_NAMES}. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Type guard for a service name taken from input (env, URL path, query). */
+export function isServiceName(value: unknown): value is ServiceName {
+  return typeof value === "string" && (SERVICE_NAMES as readonly string[]).includes(value);
+}
 
 /** Default demo port per service: the local demo shop (apps/demo-services). */
 export const DEMO_PORTS: Readonly<Record<ServiceName, number>> = {

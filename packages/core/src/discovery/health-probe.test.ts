@@ -1,10 +1,5 @@
+import { closedPortUrl, type FakeUpstream, sendJson, startFakeUpstream } from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  closedPortUrl,
-  type FakeUpstream,
-  sendJson,
-  startFakeUpstream,
-} from "../test-support/fake-upstream.js";
 import { httpHealthProbe } from "./health-probe.js";
 
 let server: FakeUpstream | undefined;

@@ -1,3 +1,4 @@
+import { closedPortUrl, type FakeUpstream, sendJson, startFakeUpstream } from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { SingleFlight } from "../cache/single-flight.js";
@@ -7,12 +8,6 @@ import { createRequestContext } from "../context.js";
 import { combineObservers, type UpstreamAttemptEvent } from "../observability/upstream-observer.js";
 import { createUpstreamPolicy } from "../resilience/upstream-policy.js";
 import { sleep } from "../test-support/async.js";
-import {
-  closedPortUrl,
-  type FakeUpstream,
-  sendJson,
-  startFakeUpstream,
-} from "../test-support/fake-upstream.js";
 import type { PickOptions } from "./candidates.js";
 import type { BalancingStrategy } from "./load-balancer.js";
 import { createLoadBalancing, type LoadBalancing } from "./load-balancing.js";

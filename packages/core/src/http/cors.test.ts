@@ -1,7 +1,7 @@
 import type { Request, Response } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "../errors/index.js";
-import { type EdgeTestServer, serveEdge } from "../test-support/raw-http.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { isAllowedOrigin, normalizeOrigin } from "./cors.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { mountRoutes } from "./routes.js";

@@ -1,5 +1,6 @@
+import { type RawAnswer, rawRequest } from "@portico/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EdgeTestServer, type RawAnswer, rawRequest, serveEdge } from "../test-support/raw-http.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { edgeServerOptions } from "./edge-server.js";
 import { EDGE_LIMITS } from "./limits.js";
 
@@ -20,7 +21,8 @@ afterAll(async () => {
   await edge.close();
 });
 
-const send = (payload: string, waitMs = 3_000) => rawRequest(edge.port, payload, { waitMs });
+const send = (payload: string, waitMs = 3_000) =>
+  rawRequest(edge.port, payload, { waitMs, untilClose: true });
 
 function expectRefusal(answer: RawAnswer, status: number): Record<string, unknown> {
   expect(answer.status).toBe(status);
@@ -103,9 +105,7 @@ describe("answerClientError", () => {
 
   it("answers a target in which no path can be found with a 400 problem, not express's HTML 404", async () => {
     for (const target of ["//!@#", "//a@#frag", "//user:pw@#"]) {
-      const answer = await rawRequest(edge.port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`, {
-        firstAnswer: true,
-      });
+      const answer = await rawRequest(edge.port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
       expect(answer.status, target).toBe(400);
       expect(answer.headers["content-type"]).toBe("application/problem+json");
       expect(answer.headers["x-content-type-options"]).toBe("nosniff");
@@ -119,9 +119,7 @@ describe("answerClientError", () => {
   });
 
   it("keeps serving well-formed requests after all that", async () => {
-    const answer = await rawRequest(edge.port, "GET /fine HTTP/1.1\r\nHost: x\r\n\r\n", {
-      firstAnswer: true,
-    });
+    const answer = await rawRequest(edge.port, "GET /fine HTTP/1.1\r\nHost: x\r\n\r\n");
     expect(answer.status).toBe(200);
     expect(answer.body).toBe("ok");
     expect(seen).toContain("/fine");

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { closedPortUrl, type FakeUpstream, startFakeUpstream } from "@portico/test-support";
 import type { NextFunction, Request, Response } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -6,8 +7,7 @@ import { loadGatewayConfig } from "../config/gateway-config.js";
 import { createGateway, type Gateway } from "../gateway.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
 import { createLogger } from "../observability/logger.js";
-import { closedPortUrl, type FakeUpstream, startFakeUpstream } from "../test-support/fake-upstream.js";
-import { type EdgeTestServer, serveEdge } from "../test-support/raw-http.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { fastPathOf, withFastPath } from "./fast-path.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { idSchema } from "./input.js";

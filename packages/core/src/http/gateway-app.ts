@@ -9,7 +9,7 @@ import { observeRequests } from "./ops-request-observer.js";
 import { mountOpsRoutes } from "./ops-routes.js";
 import { problemHandler } from "./problem.js";
 import { responseHygiene } from "./response-hygiene.js";
-import { notFound } from "./routes.js";
+import { mountRoutes, notFound } from "./routes.js";
 
 /** The edge policies a BFF takes from its configuration; its `GatewayConfig` fits as is. */
 export interface EdgeOptions {
@@ -43,6 +43,11 @@ export interface GatewayApp {
   finish(): Express;
 }
 
+/** `GET /healthz`: the process is alive. */
+function healthz(_req: Request, res: Response): void {
+  res.json({ status: "ok" });
+}
+
 /**
  * An express app with what every BFF needs before its own routes, in this
  * order: security headers and the header guard (helmet, no `X-Powered-By`,
@@ -50,7 +55,8 @@ export interface GatewayApp {
  * trace, abort on disconnect), `GET /healthz`, with `gateway` the ops
  * routes (`/readyz`, `/metrics`, `/admin*`) and request observation (see
  * docs/observability.md), CORS, load shedding (health and metrics paths
- * exempt), then input limits (URL, query, body).
+ * exempt), then input limits (URL, query, body). The health and ops
+ * routes serve GET and HEAD; another method is a 405 with `Allow: GET, HEAD`.
  * See docs/hardening.md.
  */
 export function createGatewayApp({
@@ -66,9 +72,9 @@ export function createGatewayApp({
   // First, so that every answer (shed, refused, 404) carries the security headers.
   app.use(responseHygiene());
   app.use(requestContext({ deadlineMs: requestDeadlineMs }));
-  app.get("/healthz", (_req: Request, res: Response) => {
-    res.json({ status: "ok" });
-  });
+  // Through the route table, so that another method is a 405 with `Allow`
+  // (contract 6), and ahead of load shedding, so that it answers under load.
+  mountRoutes(app, { "/healthz": { get: healthz } });
   const observability = gateway?.observability;
   if (observability !== undefined) {
     // Before load shedding: probes, scrapes and the dashboard must answer

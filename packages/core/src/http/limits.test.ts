@@ -1,6 +1,7 @@
+import { rawRequest } from "@portico/test-support";
 import type { Response as ExpressResponse, Request } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EdgeTestServer, rawRequest, serveEdge } from "../test-support/raw-http.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { EDGE_LIMITS } from "./limits.js";
 import { mountRoutes } from "./routes.js";
@@ -77,7 +78,7 @@ describe("requestLimits: bodies", () => {
     const answer = await rawRequest(
       edge.port,
       `POST /things/1 HTTP/1.1\r\nHost: x\r\nContent-Length: ${EDGE_LIMITS.maxBodyBytes + 1}\r\n\r\n`,
-      { waitMs: 3_000 },
+      { waitMs: 3_000, untilClose: true },
     );
     expect(answer.status).toBe(413);
     expect(answer.headers.connection).toBe("close");
@@ -93,7 +94,7 @@ describe("requestLimits: bodies", () => {
     const answer = await rawRequest(
       edge.port,
       `GET /things/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}0\r\n\r\n`,
-      { waitMs: 3_000 },
+      { waitMs: 3_000, untilClose: true },
     );
     expect(answer.status).toBe(413);
     expect(answer.closed).toBe(true);

@@ -1,7 +1,8 @@
+import { eventually, rawRequest } from "@portico/test-support";
 import express, { type Request, type Response } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { deferred } from "../test-support/async.js";
-import { type EdgeTestServer, rawRequest, serveEdge } from "../test-support/raw-http.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { requestContext } from "./context-middleware.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { type LoadShedder, loadShedding } from "./load-shedding.js";
@@ -43,19 +44,11 @@ async function serveHanging(maxInflight: number) {
   };
 }
 
-async function until(check: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe("loadShedding", () => {
   it("answers a fast 503 problem with Retry-After once MAX_INFLIGHT requests are in progress", async () => {
     const app = await serveHanging(3);
     const held = Array.from({ length: 3 }, () => fetch(`${app.url}/slow`));
-    await until(() => app.load.inflight === 3);
+    await eventually(() => app.load.inflight === 3, 2_000);
 
     const started = performance.now();
     const shed = await fetch(`${app.url}/slow`);
@@ -73,14 +66,14 @@ describe("loadShedding", () => {
 
     app.release();
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200]);
-    await until(() => app.load.inflight === 0);
+    await eventually(() => app.load.inflight === 0, 2_000);
     expect((await fetch(`${app.url}/unknown`)).status).toBe(404);
   });
 
   it("keeps answering /healthz, /readyz and /metrics while shedding, without counting them", async () => {
     const app = await serveHanging(1);
     const held = fetch(`${app.url}/slow`);
-    await until(() => app.load.inflight === 1);
+    await eventually(() => app.load.inflight === 1, 2_000);
     expect((await fetch(`${app.url}/slow`)).status).toBe(503);
     for (const path of ["/healthz", "/readyz", "/metrics"]) {
       expect((await fetch(`${app.url}${path}`)).status).toBe(200);
@@ -94,9 +87,9 @@ describe("loadShedding", () => {
     const app = await serveHanging(1);
     const port = Number(new URL(app.url).port);
     await rawRequest(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", { waitMs: 100 });
-    await until(() => app.load.inflight === 0);
+    await eventually(() => app.load.inflight === 0, 2_000);
     const next = fetch(`${app.url}/slow`);
-    await until(() => app.load.inflight === 1);
+    await eventually(() => app.load.inflight === 1, 2_000);
     app.release();
     expect((await next).status).toBe(200);
   });

@@ -1,12 +1,12 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { sendJson as answer, type FakeUpstream, startFakeUpstream } from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { composition } from "../compose/plan.js";
 import { loadGatewayConfig } from "../config/gateway-config.js";
 import { createGateway, type Gateway } from "../gateway.js";
 import type { AdminStatus } from "../observability/admin-status.js";
 import { emptyFallback } from "../resilience/fallback-policy.js";
-import { sendJson as answer, type FakeUpstream, startFakeUpstream } from "../test-support/fake-upstream.js";
 import { contextOf } from "./context-middleware.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { sendJson } from "./respond.js";

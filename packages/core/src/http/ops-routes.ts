@@ -22,6 +22,9 @@ export interface OpsRoutesOptions {
  * The operators' routes every BFF has (contract 2.5): `/readyz`,
  * `/metrics`, and `/admin` (dashboard), `/admin/status` (JSON),
  * `/admin/events` (live feed), the last three behind `ADMIN_TOKEN`.
+ * Each serves GET and HEAD; another method is a 405 with `Allow: GET, HEAD`
+ * (contract 6). The admin guard runs first: without the token, any method
+ * on `/admin*` is a 401, so the methods served there are not disclosed.
  */
 export function mountOpsRoutes(app: Express, { observability, adminToken }: OpsRoutesOptions): void {
   mountRoutes(app, {

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EdgeTestServer, serveEdge } from "../test-support/raw-http.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { API_SECURITY_HEADERS, isStrippedHeader } from "./response-hygiene.js";
 import { mountRoutes } from "./routes.js";

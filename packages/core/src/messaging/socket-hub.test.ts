@@ -1,16 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { eventually } from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { type SocketDropReason, SocketHub, type SocketHubOptions } from "./socket-hub.js";
-
-async function eventually(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 interface Harness {
   hub: SocketHub;

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CircuitState } from "../resilience/circuit-breaker-policy.js";
-import type { UpstreamOutcome } from "./upstream-observer.js";
+import type { CacheStoreKind, UpstreamOutcome } from "./upstream-observer.js";
 
 /** Every outcome an upstream call is counted under (zero-initialised per service). */
 export const UPSTREAM_OUTCOMES: readonly UpstreamOutcome[] = [
@@ -11,6 +11,9 @@ export const UPSTREAM_OUTCOMES: readonly UpstreamOutcome[] = [
   "rejected",
   "aborted",
 ];
+
+/** Every cache store a lookup is counted under (zero-initialised per service). */
+export const CACHE_STORE_KINDS: readonly CacheStoreKind[] = ["fresh", "lkg"];
 
 /** `portico_circuit_state`: 0 closed, 1 half-open, 2 open (so `> 0` means "not healthy"). */
 export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = {
@@ -105,15 +108,15 @@ export class GatewayMetrics {
 
   readonly cacheHits = new Counter({
     name: "portico_cache_hits_total",
-    help: "Fresh-cache hits (<SERVICE>_CACHE_TTL_S), by service.",
-    labelNames: ["service"] as const,
+    help: "Cache hits, by service and store: fresh (<SERVICE>_CACHE_TTL_S) or lkg (the last-known-good store, after a failed call).",
+    labelNames: ["service", "store"] as const,
     registers: [this.registry],
   });
 
   readonly cacheMisses = new Counter({
     name: "portico_cache_misses_total",
-    help: "Fresh-cache misses (<SERVICE>_CACHE_TTL_S), by service.",
-    labelNames: ["service"] as const,
+    help: "Cache misses, by service and store: fresh (<SERVICE>_CACHE_TTL_S) or lkg (the last-known-good store, after a failed call).",
+    labelNames: ["service", "store"] as const,
     registers: [this.registry],
   });
 
@@ -176,6 +179,10 @@ export class GatewayMetrics {
       for (const outcome of UPSTREAM_OUTCOMES) this.upstreamCalls.inc({ service, outcome }, 0);
       this.retries.inc({ service }, 0);
       this.coalesced.inc({ service }, 0);
+      for (const store of CACHE_STORE_KINDS) {
+        this.cacheHits.inc({ service, store }, 0);
+        this.cacheMisses.inc({ service, store }, 0);
+      }
       this.circuitState.set({ service }, 0);
     }
     if (processMetrics) {

@@ -101,9 +101,9 @@ describe("GatewayObservability", () => {
     o.retry?.("reviews");
     o.coalesced?.("catalog");
     o.coalesced?.("catalog");
-    o.cacheLookup?.("catalog", true);
-    o.cacheLookup?.("catalog", false);
-    o.cacheLookup?.("catalog", false);
+    o.cacheLookup?.("catalog", true, "fresh");
+    o.cacheLookup?.("catalog", false, "fresh");
+    o.cacheLookup?.("catalog", false, "fresh");
 
     const text = await obs.metrics.text();
     const calls = (outcome: string) =>
@@ -121,8 +121,8 @@ describe("GatewayObservability", () => {
     expect(sample(text, "portico_upstream_attempts_total", { service: "reviews", outcome: "error" })).toBe(1);
     expect(sample(text, "portico_upstream_retries_total", { service: "reviews" })).toBe(1);
     expect(sample(text, "portico_upstream_coalesced_total", { service: "catalog" })).toBe(2);
-    expect(sample(text, "portico_cache_hits_total", { service: "catalog" })).toBe(1);
-    expect(sample(text, "portico_cache_misses_total", { service: "catalog" })).toBe(2);
+    expect(sample(text, "portico_cache_hits_total", { service: "catalog", store: "fresh" })).toBe(1);
+    expect(sample(text, "portico_cache_misses_total", { service: "catalog", store: "fresh" })).toBe(2);
   });
 
   it("keeps the last minute per upstream for the status page, without calls the client abandoned", () => {

@@ -165,8 +165,8 @@ export class GatewayObservability {
       attempt: (event) => this.#onAttempt(event.service, event.instance.id, event.outcome),
       retry: (service) => this.metrics.retries.inc({ service }),
       coalesced: (service) => this.metrics.coalesced.inc({ service }),
-      cacheLookup: (service, hit) =>
-        (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ service }),
+      cacheLookup: (service, hit, store) =>
+        (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ service, store }),
     };
   }
 

@@ -12,6 +12,7 @@ export {
   withCompositionSink,
 } from "./composition-sink.js";
 export {
+  CACHE_STORE_KINDS,
   CIRCUIT_STATE_VALUE,
   GatewayMetrics,
   type GatewayMetricsOptions,
@@ -42,6 +43,7 @@ export {
 } from "./rolling-window.js";
 export { type FeedSubscriber, StatusFeed, type StatusFeedOptions } from "./status-feed.js";
 export {
+  type CacheStoreKind,
   combineObservers,
   outcomeOf,
   type UpstreamAttemptEvent,

@@ -15,6 +15,13 @@ export type UpstreamOutcome =
   /** The client went away or the deadline was gone before the call. */
   | "aborted";
 
+/**
+ * Which cache a lookup consulted: `fresh`, a service's fresh cache
+ * (`<SERVICE>_CACHE_TTL_S`), or `lkg`, the last-known-good store behind
+ * `cache` fallbacks (contract 2.5 exports both).
+ */
+export type CacheStoreKind = "fresh" | "lkg";
+
 export interface UpstreamCallEvent {
   readonly service: string;
   readonly outcome: UpstreamOutcome;
@@ -37,7 +44,8 @@ export interface UpstreamAttemptEvent {
 /**
  * Told what happens to upstream calls. Every hook is optional and must not
  * throw; it runs on the hot path, so it must be cheap. Coalesced joiners and
- * fresh-cache hits are not calls: they have hooks of their own.
+ * cache lookups (fresh and last-known-good) are not calls: they have hooks
+ * of their own.
  */
 export interface UpstreamObserver {
   /** Once per real upstream call, after its retries. */
@@ -47,8 +55,12 @@ export interface UpstreamObserver {
   retry?(service: string): void;
   /** A caller shared a call already in flight. */
   coalesced?(service: string): void;
-  /** A fresh-cache lookup (`<SERVICE>_CACHE_TTL_S`). */
-  cacheLookup?(service: string, hit: boolean): void;
+  /**
+   * A cache lookup for `service`'s data: in its fresh cache before a call
+   * (`fresh`), or in the last-known-good store after a call failed (`lkg`;
+   * a hit is a remembered value served as the `cache` fallback).
+   */
+  cacheLookup?(service: string, hit: boolean, store: CacheStoreKind): void;
 }
 
 /** Classifies a call's error (or `undefined` for success) by its code. */

@@ -50,6 +50,12 @@ export interface LastKnownGoodOptions<T> {
   ttlS: number;
   /** What to serve when nothing is remembered. */
   orElse: FallbackPolicy<T>;
+  /**
+   * Told of each read of the store, made when `fn` failed: `true` when a
+   * remembered value is served, `false` when not (nothing remembered, or
+   * the store failed). For metrics; must not throw. Default: nobody.
+   */
+  onLookup?: (hit: boolean) => void;
 }
 
 /**
@@ -62,6 +68,7 @@ export function lastKnownGoodFallback<T>({
   prefix,
   ttlS,
   orElse,
+  onLookup,
 }: LastKnownGoodOptions<T>): FallbackPolicy<T> {
   return {
     async execute(fn: () => Promise<T>, key: string): Promise<FallbackOutcome<T>> {
@@ -72,6 +79,7 @@ export function lastKnownGoodFallback<T>({
       } catch (failure) {
         // A store that throws (even synchronously) or rejects is a miss.
         const remembered = await attempt(() => store.get<T>(storeKey));
+        onLookup?.(remembered !== undefined);
         if (remembered !== undefined) return { value: remembered, degraded: "cache" };
         return orElse.execute(() => Promise.reject(failure), key);
       }

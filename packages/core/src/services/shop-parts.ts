@@ -1,5 +1,6 @@
 import type { CacheStore } from "../cache/cache-store.js";
 import { NotFoundError, UpstreamNotFoundError } from "../errors/index.js";
+import type { UpstreamObserver } from "../observability/upstream-observer.js";
 import { emptyFallback, type FallbackPolicy, lastKnownGoodFallback } from "../resilience/fallback-policy.js";
 import type { Price, Reviews } from "./schemas.js";
 
@@ -12,19 +13,33 @@ export const EMPTY_REVIEWS: ReviewSummary = Object.freeze({ average: null, count
 /**
  * The price part's fallback on every BFF: the last price fetched for that
  * product (`cache`), else `null` (`empty`). Key the part by product id.
+ * `observer` (the gateway's) is told of each read of the store as a
+ * `pricing` lookup in the `lkg` store (`portico_cache_*_total`).
+ *
+ * ```ts
+ * fallback: lastKnownPriceFallback({
+ *   lastKnownGood: gateway.lastKnownGood,
+ *   cacheStaleTtlS: gateway.config.cacheStaleTtlS,
+ *   observer: gateway.observer,
+ * }),
+ * ```
  */
 export function lastKnownPriceFallback({
   lastKnownGood,
   cacheStaleTtlS,
+  observer,
 }: {
   lastKnownGood: CacheStore;
   cacheStaleTtlS: number;
+  /** Told of the store's lookups; default nobody. */
+  observer?: UpstreamObserver | undefined;
 }): FallbackPolicy<Price | null> {
   return lastKnownGoodFallback<Price | null>({
     store: lastKnownGood,
     prefix: "lkg:price",
     ttlS: cacheStaleTtlS,
     orElse: emptyFallback(null),
+    onLookup: (hit) => observer?.cacheLookup?.("pricing", hit, "lkg"),
   });
 }
 

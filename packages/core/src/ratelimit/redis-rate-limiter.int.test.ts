@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { closedPort } from "@portico/test-support";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../cache/redis-connection.js";
-import { closedPort, type RedisPair, redisPair } from "../discovery/test-support/infrastructure.js";
 import { sleep } from "../test-support/async.js";
+import { type RedisPair, redisPair } from "../test-support/redis-pair.js";
 import { RedisRateLimiter } from "./redis-rate-limiter.js";
 
 // Real Redis; counters under a prefix unique to this run.
@@ -20,7 +21,7 @@ beforeAll(async () => {
   ({ a, b } = redis);
 });
 
-afterAll(() => redis.close());
+afterAll(() => redis?.close());
 
 const limiter = (client: Redis, windowMs?: number) =>
   new RedisRateLimiter({ client, keyPrefix: PREFIX, ...(windowMs === undefined ? {} : { windowMs }) });

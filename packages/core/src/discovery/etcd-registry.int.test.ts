@@ -1,14 +1,21 @@
 import { randomUUID } from "node:crypto";
+import {
+  closedPort,
+  etcdEndpoint,
+  hostPort,
+  requireEtcd,
+  startTcpProxy,
+  type TcpProxy,
+  within,
+} from "@portico/test-support";
 import { Etcd3 } from "etcd3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RegistryUnavailableError } from "../errors/index.js";
 import { sleep } from "../test-support/async.js";
 import { EtcdRegistry, type EtcdRegistryOptions } from "./etcd-registry.js";
 import type { ServiceInstance } from "./service-registry.js";
-import { closedPort, etcdEndpoint, hostPort, requireEtcd } from "./test-support/infrastructure.js";
-import { startTcpProxy, type TcpProxy } from "./test-support/tcp-proxy.js";
 
-// Real etcd (`.ci/run` starts one and exports ETCD_ENDPOINTS); every test
+// Real etcd (`npm run check` starts one and exports ETCD_ENDPOINTS); every test
 // writes under its own prefix, so parallel runs cannot see each other.
 const RUN = `/portico-test/${randomUUID()}`;
 let etcd: Etcd3;
@@ -47,16 +54,6 @@ function open(prefix: string, options: Partial<EtcdRegistryOptions> = {}): EtcdR
 
 const put = (prefix: string, service: string, id: string, url: string) =>
   etcd.put(`${prefix}/${service}/${id}`).value(JSON.stringify({ url }));
-
-/** Polls until `check` passes; returns how long it took, in ms. */
-async function within(ms: number, check: () => boolean, what: string): Promise<number> {
-  const started = performance.now();
-  while (!check()) {
-    if (performance.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(10);
-  }
-  return performance.now() - started;
-}
 
 const urlsOf = (instances: readonly ServiceInstance[]) => instances.map((i) => i.url);
 
@@ -140,7 +137,7 @@ describe("EtcdRegistry against a real etcd", () => {
   it("waits at start-up for an etcd that comes up within the wait", async () => {
     const prefix = newPrefix();
     await put(prefix, "catalog", "a", "http://127.0.0.1:7601");
-    const proxy = await startTcpProxy(hostPort(etcdEndpoint()).port);
+    const proxy = await startTcpProxy(hostPort(etcdEndpoint()));
     proxies.push(proxy);
     await proxy.setMode("refuse");
     const registry = open(prefix, { endpoints: [`http://127.0.0.1:${proxy.port}`], startupWaitMs: 15_000 });
@@ -157,7 +154,7 @@ describe("EtcdRegistry against a real etcd", () => {
   it("keeps the last known list while etcd is unreachable, and catches up once it is back", async () => {
     const prefix = newPrefix();
     await put(prefix, "catalog", "a", "http://127.0.0.1:7701");
-    const proxy = await startTcpProxy(hostPort(etcdEndpoint()).port);
+    const proxy = await startTcpProxy(hostPort(etcdEndpoint()));
     proxies.push(proxy);
     const errors: unknown[] = [];
     const registry = open(prefix, {
@@ -181,7 +178,7 @@ describe("EtcdRegistry against a real etcd", () => {
   }, 40_000);
 
   it("closes promptly even while etcd is unreachable", async () => {
-    const proxy = await startTcpProxy(hostPort(etcdEndpoint()).port);
+    const proxy = await startTcpProxy(hostPort(etcdEndpoint()));
     proxies.push(proxy);
     const registry = new EtcdRegistry({ endpoints: [`http://127.0.0.1:${proxy.port}`], prefix: newPrefix() });
     await registry.ready();

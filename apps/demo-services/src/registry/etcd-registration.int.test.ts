@@ -1,37 +1,17 @@
 import { randomUUID } from "node:crypto";
-import net from "node:net";
+import { closedPort, etcdEndpoint, requireEtcd } from "@portico/test-support";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerInstances } from "./etcd-registration.js";
 import type { RegistryConfig } from "./registry-config.js";
 
-// Real etcd (`.ci/run` starts one and exports ETCD_ENDPOINTS); keys under a prefix unique to this run.
-const ENDPOINT = (process.env.ETCD_ENDPOINTS ?? "http://127.0.0.1:2379").split(",")[0]?.trim() ?? "";
+// Real etcd (`npm run check` starts one and exports ETCD_ENDPOINTS); keys under a prefix unique to this run.
+const ENDPOINT = etcdEndpoint();
 const PREFIX = `/portico-test-demo-${randomUUID()}`;
 let etcd: Etcd3;
 
-async function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port) });
-    socket.setTimeout(2000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 beforeAll(async () => {
-  if (!(await reachable(ENDPOINT))) {
-    throw new Error(
-      `etcd is not reachable at ${ENDPOINT}: start it (.ci/run does) or point ETCD_ENDPOINTS at one`,
-    );
-  }
+  await requireEtcd();
   etcd = new Etcd3({ hosts: ENDPOINT });
 });
 
@@ -97,10 +77,7 @@ describe("registerInstances against a real etcd", () => {
   }, 15_000);
 
   it("fails with one clear message when etcd cannot be reached in time", async () => {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
     const started = Date.now();
     await expect(
       registerInstances({

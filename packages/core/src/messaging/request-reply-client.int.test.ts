@@ -1,40 +1,23 @@
-import amqp, { type Channel, type ChannelModel } from "amqplib";
+import {
+  brokerAddress,
+  brokerUrlVia,
+  eventually,
+  type QueueService,
+  requireBroker,
+  startQueueService,
+  startTcpProxy,
+  type TcpProxy,
+  uniqueName,
+} from "@portico/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isGatewayError } from "../errors/index.js";
-import {
-  BROKER_URL,
-  brokerAddress,
-  brokerReachable,
-  brokerUrlVia,
-  uniqueName,
-} from "../test-support/broker.js";
-import { startTcpProxy, type TcpProxy } from "../test-support/tcp-proxy.js";
+import { failure } from "../test-support/async.js";
 import { BrokerConnection } from "./broker-connection.js";
 import { RequestReplyClient } from "./request-reply-client.js";
 
-const reachable = await brokerReachable();
-
-async function eventually(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
-describe.skipIf(!reachable)("RequestReplyClient against RabbitMQ", () => {
+describe("RequestReplyClient against RabbitMQ", () => {
   // The far side: a plain amqplib consumer playing the service.
-  let service: ChannelModel;
-  let serviceChannel: Channel;
+  let service: QueueService;
   const queue = uniqueName("rr");
   const silentQueue = uniqueName("rr-silent");
   const seen: Array<{ body: string; headers: unknown; expiration: unknown }> = [];
@@ -44,27 +27,20 @@ describe.skipIf(!reachable)("RequestReplyClient against RabbitMQ", () => {
   let client: RequestReplyClient;
 
   beforeAll(async () => {
-    service = await amqp.connect(BROKER_URL);
-    serviceChannel = await service.createChannel();
-    await serviceChannel.assertQueue(queue, { durable: false, autoDelete: true });
-    await serviceChannel.assertQueue(silentQueue, { durable: false, autoDelete: true });
-    await serviceChannel.consume(silentQueue, () => {}, { noAck: true });
-    await serviceChannel.consume(
-      queue,
-      (message) => {
-        if (message === null) return;
-        const body = message.content.toString();
-        seen.push({ body, headers: message.properties.headers, expiration: message.properties.expiration });
-        const { productId } = JSON.parse(body) as { productId: string };
-        const status = productId === "missing" ? 404 : 200;
-        serviceChannel.sendToQueue(
-          message.properties.replyTo as string,
-          Buffer.from(JSON.stringify({ echo: productId })),
-          { correlationId: message.properties.correlationId as string, headers: { status } },
-        );
+    await requireBroker();
+    service = await startQueueService({
+      queues: [queue],
+      silentQueues: [silentQueue],
+      answer: (request, { content, properties }) => {
+        seen.push({
+          body: content.toString(),
+          headers: properties.headers,
+          expiration: properties.expiration,
+        });
+        const { productId } = request as { productId: string };
+        return { body: { echo: productId }, headers: { status: productId === "missing" ? 404 : 200 } };
       },
-      { noAck: true },
-    );
+    });
     proxy = await startTcpProxy(brokerAddress());
     broker = new BrokerConnection({
       url: brokerUrlVia(proxy.port),
@@ -82,8 +58,8 @@ describe.skipIf(!reachable)("RequestReplyClient against RabbitMQ", () => {
     await service?.close();
   });
 
-  afterEach(() => {
-    proxy.restore();
+  afterEach(async () => {
+    await proxy.setMode("forward");
   });
 
   const ask = (productId: string, signal = AbortSignal.timeout(2000), to = queue) =>
@@ -138,7 +114,7 @@ describe.skipIf(!reachable)("RequestReplyClient against RabbitMQ", () => {
 
   it("fails waiting requests when the link dies, fails fast while it is down, and recovers", async () => {
     const waiting = ask("never", AbortSignal.timeout(5000), silentQueue);
-    proxy.cut();
+    await proxy.setMode("reset");
     const lost = await failure(waiting);
     expect((lost as { reason: string }).reason).toBe("lost");
     await eventually(() => !client.ready);
@@ -147,7 +123,7 @@ describe.skipIf(!reachable)("RequestReplyClient against RabbitMQ", () => {
     // Fast means "not waiting for the 5 s timeout"; the bound is loose for loaded machines.
     expect(performance.now() - started).toBeLessThan(1_000);
     expect((down as { reason: string }).reason).toBe("unavailable");
-    proxy.restore();
+    await proxy.setMode("forward");
     await eventually(() => client.ready);
     const reply = await ask("p-back");
     expect(JSON.parse(reply.content.toString())).toEqual({ echo: "p-back" });

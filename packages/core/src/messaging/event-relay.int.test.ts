@@ -1,32 +1,24 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import amqp, { type Channel, type ChannelModel } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 import {
   BROKER_URL,
   brokerAddress,
-  brokerReachable,
   brokerUrlVia,
+  eventually,
+  requireBroker,
+  startTcpProxy,
+  type TcpProxy,
   uniqueName,
-} from "../test-support/broker.js";
-import { startTcpProxy, type TcpProxy } from "../test-support/tcp-proxy.js";
+} from "@portico/test-support";
+import amqp, { type Channel, type ChannelModel } from "amqplib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { BrokerConnection } from "./broker-connection.js";
 import { EventRelay } from "./event-relay.js";
 import { parseShopEvent, SHOP_EVENT_KEYS } from "./shop-events.js";
 import { SocketHub } from "./socket-hub.js";
 
-const reachable = await brokerReachable();
-
-async function eventually(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-describe.skipIf(!reachable)("EventRelay against RabbitMQ", () => {
+describe("EventRelay against RabbitMQ", () => {
   const exchange = uniqueName("events");
   let publisher: ChannelModel;
   let channel: Channel;
@@ -38,6 +30,7 @@ describe.skipIf(!reachable)("EventRelay against RabbitMQ", () => {
   let url: string;
 
   beforeAll(async () => {
+    await requireBroker();
     publisher = await amqp.connect(BROKER_URL);
     channel = await publisher.createChannel();
     await channel.assertExchange(exchange, "topic", { durable: true });
@@ -121,10 +114,10 @@ describe.skipIf(!reachable)("EventRelay against RabbitMQ", () => {
 
   it("tells sockets when the broker is lost and back, and relays again after reconnecting", async () => {
     const p4 = await watch("p4");
-    proxy.cut();
+    await proxy.setMode("reset");
     await eventually(() => p4.messages.some((m) => m.type === "status" && m.live === false));
     expect(relay.live).toBe(false);
-    proxy.restore();
+    await proxy.setMode("forward");
     await eventually(() => relay.live, 10_000);
     await eventually(() => p4.messages.at(-1)?.live === true);
     publish("inventory.changed", { productId: "p4", available: 4 });

@@ -1,5 +1,5 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
+import { listenOnLoopback } from "./loopback-server.js";
 
 /** What the fake upstream saw of one request. */
 export interface SeenRequest {
@@ -10,10 +10,15 @@ export interface SeenRequest {
   readonly closedEarly: Promise<void>;
 }
 
+/** How the fake upstream answers; a handler that throws or rejects destroys the connection. */
 export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
+/** A programmable upstream on loopback: the far side of a boundary, able to misbehave as a test wants. */
 export interface FakeUpstream {
+  /** `http://127.0.0.1:<port>`. */
   readonly url: string;
+  readonly port: number;
+  /** Every request so far, in arrival order; a test may empty it (`requests.length = 0`). */
   readonly requests: SeenRequest[];
   /** Swaps the handler for the next requests. */
   handle(handler: UpstreamHandler): void;
@@ -21,32 +26,33 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1 (port 0) that tests script request by request. */
-export async function startFakeUpstream(handler: UpstreamHandler): Promise<FakeUpstream> {
+const notFound: UpstreamHandler = (_req, res) => {
+  res.writeHead(404).end();
+};
+
+/** Starts a real HTTP server on 127.0.0.1 (port 0) that answers with `handler` (default: 404 to everything). */
+export async function startFakeUpstream(handler: UpstreamHandler = notFound): Promise<FakeUpstream> {
   let current = handler;
   const requests: SeenRequest[] = [];
-  const server = http.createServer((req, res) => {
+  const { url, port, close } = await listenOnLoopback((req, res) => {
     const closedEarly = new Promise<void>((resolve) => {
       res.on("close", () => {
         if (!res.writableFinished) resolve();
       });
     });
     requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, closedEarly });
-    Promise.resolve(current(req, res)).catch(() => res.destroy());
+    Promise.resolve()
+      .then(() => current(req, res))
+      .catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    port,
     requests,
     handle(next) {
       current = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
@@ -55,13 +61,4 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   const text = typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
-}
-
-/** A base URL nothing listens on: connections to it are refused. */
-export async function closedPortUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }

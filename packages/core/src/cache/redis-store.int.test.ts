@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisPair, redisPair } from "../discovery/test-support/infrastructure.js";
 import { sleep } from "../test-support/async.js";
+import { type RedisPair, redisPair } from "../test-support/redis-pair.js";
 import { RedisStore } from "./redis-store.js";
 
 // Real Redis (127.0.0.1:6379 or REDIS_URL); keys under a prefix unique to this run.
@@ -17,7 +17,7 @@ beforeAll(async () => {
   ({ a, b } = redis);
 });
 
-afterAll(() => redis.close());
+afterAll(() => redis?.close());
 
 describe("RedisStore against a real Redis", () => {
   it("stores JSON values under its prefix and gives undefined for unknown keys", async () => {

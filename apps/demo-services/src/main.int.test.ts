@@ -2,12 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { eventually } from "@portico/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ReadyLine } from "./start-from-env.js";
-import { errorCode, eventually, rawGet } from "./test-support/http.js";
+import { errorCode, rawGet } from "./test-support/http.js";
 
 // main.ts runs as built JS; there is no TS loader here. The suite runs after
-// `build` (turbo), and is skipped rather than run against stale output.
+// `build` (turbo), and fails rather than run against missing or stale output.
 const srcDir = dirname(fileURLToPath(import.meta.url));
 const mainJs = join(srcDir, "..", "dist", "main.js");
 
@@ -21,7 +22,13 @@ function newestSource(dir: string): number {
   );
 }
 
-const built = existsSync(mainJs) && statSync(mainJs).mtimeMs >= newestSource(srcDir);
+beforeAll(() => {
+  if (!existsSync(mainJs) || statSync(mainJs).mtimeMs < newestSource(srcDir)) {
+    throw new Error(
+      "dist/main.js is missing or older than src/: build it first (npx -y pnpm@12.4.2 exec turbo run build --filter=@portico/demo-services)",
+    );
+  }
+});
 
 function run(env: Record<string, string>): ChildProcess & { out: string[]; err: string[] } {
   const child = spawn(process.execPath, [mainJs], {
@@ -39,7 +46,7 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-describe.skipIf(!built)("main (dist/main.js)", () => {
+describe("main (dist/main.js)", () => {
   it("prints one ready line, then exits 0 on SIGTERM even with a hung request open", async () => {
     const child = run({ DEMO_BASE_PORT: "0" });
     const exit = exited(child);
@@ -61,7 +68,7 @@ describe.skipIf(!built)("main (dist/main.js)", () => {
       await eventually(async () => {
         const stats = (await (await fetch(`${ready.control}/_stats/catalog`)).json()) as { inFlight: number };
         return stats.inFlight === 1;
-      });
+      }, 2_000);
 
       child.kill("SIGTERM");
       expect(await exit).toBe(0);
