@@ -1,3 +1,4 @@
+import type { CompositionSink } from "./compose/composition-sink.js";
 import { RandomPool } from "./random-pool.js";
 
 /** Who is calling: set by authentication middleware, absent for anonymous callers. */
@@ -57,6 +58,12 @@ export interface RequestContext extends PolicyContext {
   readonly identity: Identity | undefined;
   readonly trace: TraceContext;
   readonly timings: ServerTimings;
+  /**
+   * Told how each of the request's compositions came out (parts, `degraded`):
+   * set by the request observer (`observeRequests`), read by `Composition.run`.
+   * Absent when nothing observes the request.
+   */
+  readonly compositions?: CompositionSink | undefined;
 }
 
 // Entropy only, no request state: sharing one pool in the process is safe.

@@ -20,3 +20,12 @@ export {
   type TransportRequest,
   type TransportResponse,
 } from "./transport.js";
+export {
+  type CacheStoreKind,
+  combineObservers,
+  outcomeOf,
+  type UpstreamAttemptEvent,
+  type UpstreamCallEvent,
+  type UpstreamObserver,
+  type UpstreamOutcome,
+} from "./upstream-observer.js";

@@ -10,15 +10,11 @@ import {
   UpstreamRejectedError,
   UpstreamStatusError,
 } from "../errors/index.js";
-import {
-  outcomeOf,
-  type UpstreamObserver,
-  type UpstreamOutcome,
-} from "../observability/upstream-observer.js";
 import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Policy } from "../resilience/policy.js";
 import { queryString, type StreamResponse, type Transport } from "./transport.js";
+import { outcomeOf, type UpstreamObserver, type UpstreamOutcome } from "./upstream-observer.js";
 
 export interface ServiceClientOptions {
   service: string;

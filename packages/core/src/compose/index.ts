@@ -1,1 +1,7 @@
-export { Composition, type CompositionResult, composition, type PartReport, type PartSpec } from "./plan.js";
+export {
+  type CompositionSink,
+  type PartReport,
+  reportComposition,
+  withCompositionSink,
+} from "./composition-sink.js";
+export { Composition, type CompositionResult, composition, type PartSpec } from "./plan.js";

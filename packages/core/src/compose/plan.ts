@@ -1,16 +1,7 @@
 import { type RequestContext, withSignal } from "../context.js";
-import { reportComposition } from "../observability/composition-sink.js";
 import type { DegradedKind, FallbackPolicy } from "../resilience/fallback-policy.js";
 import { childAbortController } from "../resilience/policy.js";
-
-/** How one part of a composite answer came out, for logs and the dashboard's waterfall. */
-export interface PartReport {
-  readonly name: string;
-  /** ms since the composition started. */
-  readonly startMs: number;
-  readonly durationMs: number;
-  readonly outcome: "ok" | "skipped" | "failed" | DegradedKind;
-}
+import { type PartReport, reportComposition } from "./composition-sink.js";
 
 export interface PartSpec<I, D, K extends keyof D, T> {
   /** Parts whose values this one needs; it starts as soon as they are all ready. */

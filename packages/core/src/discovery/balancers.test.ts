@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { UpstreamAttemptEvent } from "../client/upstream-observer.js";
 import { NoInstanceError } from "../errors/index.js";
-import type { UpstreamAttemptEvent } from "../observability/upstream-observer.js";
 import type { InstanceHealth } from "./candidates.js";
 import { leastOutstanding } from "./least-outstanding.js";
 import { roundRobin } from "./load-balancer.js";

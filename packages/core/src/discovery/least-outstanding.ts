@@ -1,5 +1,5 @@
+import type { UpstreamAttemptEvent } from "../client/upstream-observer.js";
 import { NoInstanceError } from "../errors/index.js";
-import type { UpstreamAttemptEvent } from "../observability/upstream-observer.js";
 import { candidatesOf, type PickOptions } from "./candidates.js";
 import type { BalancerOptions, LoadBalancer } from "./load-balancer.js";
 import type { ServiceInstance, ServiceRegistry } from "./service-registry.js";

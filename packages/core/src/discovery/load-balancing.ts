@@ -1,4 +1,4 @@
-import type { UpstreamAttemptEvent, UpstreamObserver } from "../observability/upstream-observer.js";
+import type { UpstreamAttemptEvent, UpstreamObserver } from "../client/upstream-observer.js";
 import { type LeastOutstandingBalancer, leastOutstanding } from "./least-outstanding.js";
 import { type BalancingStrategy, type LoadBalancer, roundRobin } from "./load-balancer.js";
 import {

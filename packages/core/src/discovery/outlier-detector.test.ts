@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { UpstreamAttemptEvent, UpstreamOutcome } from "../observability/upstream-observer.js";
+import type { UpstreamAttemptEvent, UpstreamOutcome } from "../client/upstream-observer.js";
 import type { HealthProbe } from "./health-probe.js";
 import { OutlierDetector, type OutlierDetectorOptions, type OutlierEvent } from "./outlier-detector.js";
 import type { ServiceInstance, ServiceRegistry } from "./service-registry.js";

@@ -1,4 +1,4 @@
-import type { UpstreamAttemptEvent } from "../observability/upstream-observer.js";
+import type { UpstreamAttemptEvent } from "../client/upstream-observer.js";
 import type { InstanceHealth } from "./candidates.js";
 import { type HealthProbe, httpHealthProbe } from "./health-probe.js";
 import type { ServiceInstance, ServiceRegistry } from "./service-registry.js";

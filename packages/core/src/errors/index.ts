@@ -1,3 +1,28 @@
 export { ERROR_CODES, type ErrorCode } from "./codes.js";
-export * from "./gateway-error.js";
+export {
+  BulkheadFullError,
+  CircuitOpenError,
+  ClientClosedError,
+  ConfigError,
+  DeadlineExceededError,
+  GatewayError,
+  type GatewayErrorOptions,
+  HeadersTooLargeError,
+  InvalidInputError,
+  isGatewayError,
+  NoInstanceError,
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  RegistryUnavailableError,
+  UnauthorizedError,
+  UpstreamBadResponseError,
+  UpstreamConnectionError,
+  UpstreamNotFoundError,
+  UpstreamRejectedError,
+  UpstreamStatusError,
+  UpstreamTimeoutError,
+  UriTooLongError,
+} from "./gateway-error.js";
 export { withoutStackTraces } from "./without-stack-traces.js";

@@ -1,12 +1,12 @@
 import express, { type Express, type Request, type Response } from "express";
 import type { Gateway } from "../gateway.js";
+import { observeRequests } from "../ops/request-observer.js";
+import { mountOpsRoutes } from "../ops/routes.js";
 import { requestContext } from "./context-middleware.js";
 import { cors } from "./cors.js";
 import { attachFastPath, FastPath } from "./fast-path.js";
 import { requestLimits } from "./limits.js";
 import { type LoadShedder, loadShedding } from "./load-shedding.js";
-import { observeRequests } from "./ops-request-observer.js";
-import { mountOpsRoutes } from "./ops-routes.js";
 import { problemHandler } from "./problem.js";
 import { responseHygiene } from "./response-hygiene.js";
 import { mountRoutes, notFound } from "./routes.js";

@@ -1,11 +1,5 @@
 export { contextOf, type RequestContextOptions, requestContext, setContext } from "./context-middleware.js";
 export { type CorsOptions, cors, isAllowedOrigin, normalizeOrigin } from "./cors.js";
-export {
-  answerClientError,
-  type EdgeServerOptions,
-  edgeServerOptions,
-  guardRequestTarget,
-} from "./edge-server.js";
 export { EventLoopLag, type EventLoopLagOptions } from "./event-loop-lag.js";
 export {
   attachFastPath,
@@ -25,24 +19,6 @@ export {
 export { idSchema, isValidId, requireId } from "./input.js";
 export { countQueryParams, EDGE_LIMITS, type RequestLimitsOptions, requestLimits } from "./limits.js";
 export { type LoadShedder, type LoadSheddingOptions, loadShedding, UNSHED_PATHS } from "./load-shedding.js";
-export {
-  adminEventsRoute,
-  adminStatusRoute,
-  dashboardPage,
-  dashboardScript,
-  dashboardStyles,
-} from "./ops-admin.js";
-export { type AdminGuardOptions, adminGuard } from "./ops-admin-guard.js";
-export { metricsRoute } from "./ops-metrics.js";
-export { readinessProbe } from "./ops-readyz.js";
-export { observeRequests, UNMATCHED_ROUTE } from "./ops-request-observer.js";
-export { mountOpsRoutes, type OpsRoutesOptions } from "./ops-routes.js";
-export {
-  type RequestTracker,
-  type ShutdownOptions,
-  shutdownGracefully,
-  trackRequests,
-} from "./ops-shutdown.js";
 export { type PassThroughOptions, passThrough } from "./pass-through.js";
 export {
   type ErrorHandlerOptions,
@@ -61,4 +37,3 @@ export {
   responseHygiene,
 } from "./response-hygiene.js";
 export { mountRoutes, notFound, type RouteMethods } from "./routes.js";
-export { type BffApp, type RunBffOptions, runBff } from "./serve.js";

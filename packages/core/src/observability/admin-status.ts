@@ -1,4 +1,4 @@
-import type { PartReport } from "../compose/plan.js";
+import type { PartReport } from "../compose/composition-sink.js";
 import type { CircuitState } from "../resilience/circuit-breaker-policy.js";
 import type { DegradedKind } from "../resilience/fallback-policy.js";
 import type { Percentiles, WindowSeries } from "./rolling-window.js";

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Request, Response } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "../cache/memory-store.js";
+import { combineObservers, type UpstreamObserver } from "../client/upstream-observer.js";
 import { composition } from "../compose/plan.js";
 import { loadGatewayConfig } from "../config/gateway-config.js";
 import { SERVICE_NAMES } from "../config/services.js";
@@ -16,7 +17,6 @@ import { lastKnownGoodFallback, staticFallback } from "../resilience/fallback-po
 import { lastKnownPriceFallback, nullIfNotFound } from "../services/shop-parts.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { GatewayObservability } from "./gateway-observability.js";
-import { combineObservers, type UpstreamObserver } from "./upstream-observer.js";
 
 // Contract 2.5: /metrics exports the hits and misses of the fresh cache and
 // of the last-known-good store from start-up, zero-valued, per service.

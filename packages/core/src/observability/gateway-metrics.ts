@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CacheStoreKind, UpstreamOutcome } from "../client/upstream-observer.js";
 import type { CircuitState } from "../resilience/circuit-breaker-policy.js";
-import type { CacheStoreKind, UpstreamOutcome } from "./upstream-observer.js";
 
 /** Every outcome an upstream call is counted under (zero-initialised per service). */
 export const UPSTREAM_OUTCOMES: readonly UpstreamOutcome[] = [

@@ -6,25 +6,13 @@ export type {
   UpstreamStatus,
 } from "./admin-status.js";
 export {
-  CompositionCapture,
-  type CompositionSink,
-  reportComposition,
-  withCompositionSink,
-} from "./composition-sink.js";
-export {
   CACHE_STORE_KINDS,
   CIRCUIT_STATE_VALUE,
   GatewayMetrics,
   type GatewayMetricsOptions,
   UPSTREAM_OUTCOMES,
 } from "./gateway-metrics.js";
-export {
-  GatewayObservability,
-  type ObservabilityOptions,
-  type ObservedClient,
-  type Readiness,
-  type RequestRecord,
-} from "./gateway-observability.js";
+export { GatewayObservability, type ObservabilityOptions } from "./gateway-observability.js";
 export {
   createLogger,
   type Logger,
@@ -33,7 +21,9 @@ export {
   REDACTED_PATHS,
   silentLogger,
 } from "./logger.js";
+export type { Readiness } from "./readiness.js";
 export { RecentBuffer } from "./recent-requests.js";
+export type { RequestRecord } from "./request-record.js";
 export {
   type Percentiles,
   RollingWindow,
@@ -42,12 +32,4 @@ export {
   type WindowSummary,
 } from "./rolling-window.js";
 export { type FeedSubscriber, StatusFeed, type StatusFeedOptions } from "./status-feed.js";
-export {
-  type CacheStoreKind,
-  combineObservers,
-  outcomeOf,
-  type UpstreamAttemptEvent,
-  type UpstreamCallEvent,
-  type UpstreamObserver,
-  type UpstreamOutcome,
-} from "./upstream-observer.js";
+export type { ObservedClient } from "./upstream-stats.js";

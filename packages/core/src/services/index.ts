@@ -1,4 +1,31 @@
-export * from "./schemas.js";
+export {
+  type Cart,
+  type Customer,
+  cartSchema,
+  customerSchema,
+  type Money,
+  type Order,
+  orderSchema,
+  ordersSchema,
+  type Price,
+  type Product,
+  priceListSchema,
+  priceSchema,
+  productListSchema,
+  productSchema,
+  quotesSchema,
+  type Recommendation,
+  type Review,
+  type Reviews,
+  recommendationSchema,
+  recommendationsSchema,
+  reviewSchema,
+  reviewsSchema,
+  type ShippingOption,
+  type Stock,
+  shippingOptionSchema,
+  stockSchema,
+} from "./schemas.js";
 export { ShopApi } from "./shop-api.js";
 export {
   EMPTY_REVIEWS,

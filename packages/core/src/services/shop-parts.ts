@@ -1,6 +1,6 @@
 import type { CacheStore } from "../cache/cache-store.js";
+import type { UpstreamObserver } from "../client/upstream-observer.js";
 import { NotFoundError, UpstreamNotFoundError } from "../errors/index.js";
-import type { UpstreamObserver } from "../observability/upstream-observer.js";
 import { emptyFallback, type FallbackPolicy, lastKnownGoodFallback } from "../resilience/fallback-policy.js";
 import type { Price, Reviews } from "./schemas.js";
 

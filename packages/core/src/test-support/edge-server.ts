@@ -5,7 +5,7 @@ import {
   type EdgeServerOptions,
   edgeServerOptions,
   guardRequestTarget,
-} from "../http/edge-server.js";
+} from "../server/edge-server.js";
 
 /** An app served the way `runBff` serves it, on loopback. */
 export type EdgeTestServer = LoopbackServer;

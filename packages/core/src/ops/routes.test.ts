@@ -5,12 +5,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { composition } from "../compose/plan.js";
 import { loadGatewayConfig } from "../config/gateway-config.js";
 import { createGateway, type Gateway } from "../gateway.js";
+import { contextOf } from "../http/context-middleware.js";
+import { createGatewayApp } from "../http/gateway-app.js";
+import { sendJson } from "../http/respond.js";
+import { mountRoutes } from "../http/routes.js";
 import type { AdminStatus } from "../observability/admin-status.js";
 import { emptyFallback } from "../resilience/fallback-policy.js";
-import { contextOf } from "./context-middleware.js";
-import { createGatewayApp } from "./gateway-app.js";
-import { sendJson } from "./respond.js";
-import { mountRoutes } from "./routes.js";
 
 const PRODUCT = {
   id: "p1",

@@ -1,4 +1,5 @@
 import type { Express } from "express";
+import { mountRoutes } from "../http/routes.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
 import {
   adminEventsRoute,
@@ -6,11 +7,10 @@ import {
   dashboardPage,
   dashboardScript,
   dashboardStyles,
-} from "./ops-admin.js";
-import { adminGuard } from "./ops-admin-guard.js";
-import { metricsRoute } from "./ops-metrics.js";
-import { readinessProbe } from "./ops-readyz.js";
-import { mountRoutes } from "./routes.js";
+} from "./admin.js";
+import { adminGuard } from "./admin-guard.js";
+import { metricsRoute } from "./metrics.js";
+import { readinessProbe } from "./readyz.js";
 
 export interface OpsRoutesOptions {
   observability: GatewayObservability;

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { RequestContext } from "../context.js";
 import { GatewayError } from "../errors/index.js";
+import { sendProblem } from "../http/problem.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
-import { sendProblem } from "./problem.js";
 
 /**
  * `GET /readyz`: 200 `{"status":"ready"}`, or 503 problem+json while a

@@ -1,6 +1,6 @@
 // The `/admin` dashboard: plain HTML and CSS served from memory, so it needs
 // no build step and no static files beside `dist/`. The script is in
-// `ops-dashboard-script.ts`; the data comes from `/admin/events`.
+// `dashboard-script.ts`; the data comes from `/admin/events`.
 
 /** The dashboard's HTML shell; the script fills it from the live feed. */
 export const DASHBOARD_HTML = `<!doctype html>

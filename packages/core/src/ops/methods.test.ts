@@ -5,11 +5,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { loadGatewayConfig } from "../config/gateway-config.js";
 import { createGateway, type Gateway } from "../gateway.js";
+import { fastPathOf, withFastPath } from "../http/fast-path.js";
+import { createGatewayApp, type EdgeOptions } from "../http/gateway-app.js";
+import { passThrough } from "../http/pass-through.js";
+import { mountRoutes } from "../http/routes.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
-import { fastPathOf, withFastPath } from "./fast-path.js";
-import { createGatewayApp, type EdgeOptions } from "./gateway-app.js";
-import { passThrough } from "./pass-through.js";
-import { mountRoutes } from "./routes.js";
 
 // Contract section 6: a method a path does not serve is 405 with `Allow`,
 // the ops routes included. Every ops route serves GET and HEAD only.

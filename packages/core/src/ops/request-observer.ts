@@ -1,8 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { withCompositionSink } from "../compose/composition-sink.js";
 import type { RequestContext } from "../context.js";
-import { CompositionCapture, withCompositionSink } from "../observability/composition-sink.js";
+import { setContext } from "../http/context-middleware.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
-import { setContext } from "./context-middleware.js";
+import { CompositionCapture } from "./composition-capture.js";
 
 /** The label of a request no route matched (404, or shed before routing). */
 export const UNMATCHED_ROUTE = "unmatched";

@@ -2,8 +2,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { RequestContext } from "../context.js";
 import { UnauthorizedError } from "../errors/index.js";
+import { sendProblem } from "../http/problem.js";
 import type { Logger } from "../observability/logger.js";
-import { sendProblem } from "./problem.js";
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 

@@ -1,14 +1,14 @@
 import type { Redis } from "ioredis";
-import type { CacheStore } from "../cache/cache-store.js";
-import { DegradingStore } from "../cache/degrading-store.js";
-import { MemoryStore } from "../cache/memory-store.js";
-import { createRedisConnection, redisReady } from "../cache/redis-connection.js";
-import { RedisStore } from "../cache/redis-store.js";
-import type { GatewayConfig } from "../config/gateway-config.js";
-import type { Logger } from "../observability/logger.js";
-import { EtcdRegistry } from "./etcd-registry.js";
-import type { OutlierDetectorOptions } from "./outlier-detector.js";
-import type { ServiceRegistry } from "./service-registry.js";
+import type { CacheStore } from "./cache/cache-store.js";
+import { DegradingStore } from "./cache/degrading-store.js";
+import { MemoryStore } from "./cache/memory-store.js";
+import { createRedisConnection, redisReady } from "./cache/redis-connection.js";
+import { RedisStore } from "./cache/redis-store.js";
+import type { GatewayConfig } from "./config/gateway-config.js";
+import { EtcdRegistry } from "./discovery/etcd-registry.js";
+import type { OutlierDetectorOptions } from "./discovery/outlier-detector.js";
+import type { ServiceRegistry } from "./discovery/service-registry.js";
+import type { Logger } from "./observability/logger.js";
 
 /**
  * What lets one BFF instance run as one of a fleet: the registry it finds

@@ -4,11 +4,11 @@ import type { Env } from "../config/env.js";
 import { type GatewayConfig, loadGatewayConfig } from "../config/gateway-config.js";
 import { ConfigError } from "../errors/index.js";
 import { createGateway, type Gateway } from "../gateway.js";
+import { withFastPath } from "../http/fast-path.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
 import { createLogger } from "../observability/logger.js";
+import { shutdownGracefully, trackRequests } from "../ops/shutdown.js";
 import { answerClientError, edgeServerOptions, guardRequestTarget } from "./edge-server.js";
-import { withFastPath } from "./fast-path.js";
-import { shutdownGracefully, trackRequests } from "./ops-shutdown.js";
 
 export interface RunBffOptions<C extends GatewayConfig> {
   /** The app's name, for the start-up line. */

@@ -8,9 +8,9 @@ import {
   InvalidInputError,
   UriTooLongError,
 } from "../errors/index.js";
-import { EDGE_LIMITS } from "./limits.js";
-import { problemOf } from "./problem.js";
-import { API_SECURITY_HEADERS, API_SECURITY_HEADERS_FLAT } from "./response-hygiene.js";
+import { EDGE_LIMITS } from "../http/limits.js";
+import { problemOf } from "../http/problem.js";
+import { API_SECURITY_HEADERS, API_SECURITY_HEADERS_FLAT } from "../http/response-hygiene.js";
 
 export interface EdgeServerOptions {
   /** Headers (and the request line) must be complete within this many ms (`HEADERS_TIMEOUT_MS`); default 10 000. */

@@ -1,8 +1,8 @@
 import { type RawAnswer, rawRequest } from "@portico/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EDGE_LIMITS } from "../http/limits.js";
 import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { edgeServerOptions } from "./edge-server.js";
-import { EDGE_LIMITS } from "./limits.js";
 
 let edge: EdgeTestServer;
 const seen: string[] = [];

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
 import type { StatusFeed } from "../observability/status-feed.js";
-import { DASHBOARD_CSS, DASHBOARD_HTML } from "./ops-dashboard-page.js";
-import { DASHBOARD_JS } from "./ops-dashboard-script.js";
+import { DASHBOARD_CSS, DASHBOARD_HTML } from "./dashboard-page.js";
+import { DASHBOARD_JS } from "./dashboard-script.js";
 
 /** A dashboard that stopped reading gets no more updates once this much is queued for it. */
 const MAX_QUEUED_BYTES = 1024 * 1024;

@@ -1,0 +1,72 @@
+import type { Counter, Histogram } from "prom-client";
+import type { UpstreamOutcome } from "../client/upstream-observer.js";
+import type { GatewayMetrics } from "./gateway-metrics.js";
+
+/** The children of one upstream service and outcome. */
+export interface UpstreamSeries {
+  readonly calls: Counter.Internal;
+  readonly duration: Histogram.Internal<"service" | "outcome">;
+}
+
+/** The children of one route, method and status. */
+export interface RequestSeries {
+  readonly count: Counter.Internal;
+  readonly duration: Histogram.Internal<"route" | "method" | "status">;
+}
+
+/**
+ * The metric children updated on every request and upstream call, resolved
+ * once per label set: prom-client hashes the labels on every update, so the
+ * children are cached and the hot path only does map lookups.
+ */
+export class MetricSeries {
+  readonly #metrics: GatewayMetrics;
+  readonly #upstream = new Map<string, Map<UpstreamOutcome, UpstreamSeries>>();
+  readonly #request = new Map<string, Map<string, Map<number, RequestSeries>>>();
+
+  constructor(metrics: GatewayMetrics) {
+    this.#metrics = metrics;
+  }
+
+  /** `portico_upstream_calls_total` and `portico_upstream_call_duration_seconds` for one service and outcome. */
+  upstream(service: string, outcome: UpstreamOutcome): UpstreamSeries {
+    let byOutcome = this.#upstream.get(service);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      this.#upstream.set(service, byOutcome);
+    }
+    let series = byOutcome.get(outcome);
+    if (series === undefined) {
+      series = {
+        calls: this.#metrics.upstreamCalls.labels({ service, outcome }),
+        duration: this.#metrics.upstreamDuration.labels({ service, outcome }),
+      };
+      byOutcome.set(outcome, series);
+    }
+    return series;
+  }
+
+  /** `portico_http_requests_total` and `portico_http_request_duration_seconds` for one route, method and status. */
+  request(route: string, method: string, status: number): RequestSeries {
+    let byMethod = this.#request.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#request.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      const labels = { route, method, status: String(status) };
+      series = {
+        count: this.#metrics.httpRequests.labels(labels),
+        duration: this.#metrics.httpDuration.labels(labels),
+      };
+      byStatus.set(status, series);
+    }
+    return series;
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  answerClientError,
+  type EdgeServerOptions,
+  edgeServerOptions,
+  guardRequestTarget,
+} from "./edge-server.js";
+export { type BffApp, type RunBffOptions, runBff } from "./run-bff.js";
