@@ -19,6 +19,13 @@
 //                      web, partner) started with --cpu-prof; profiles go to bench/results/profiles
 //   BENCH_NODE_ARGS    extra node flags for the gateways under test, not the baseline's
 //                      (e.g. "--max-old-space-size=256"; BENCH_BASELINE=. compares with none)
+//   BENCH_LAYERS       "off" skips bench/layers.mjs (CPU per layer), which runs after the
+//                      scenarios otherwise; its own knobs are described there
+//   PORTICO_NGINX      the nginx binary for the pass-through peer (default /usr/sbin/nginx,
+//                      else nginx on PATH; skipped with a note when there is none)
+// The pass-through scenario also measures two peers on the same route and the
+// same fake reviews upstream: fastify + @fastify/reply-from (bench/lib/fastify-proxy.mjs)
+// and nginx proxy_pass (bench/lib/nginx-proxy.mjs), pinned like the gateways.
 // `node bench/run.mjs --smoke`: one short, gentle pass that only checks the
 // benchmark still works (no targets judged), for CI.
 import { spawn } from "node:child_process";
@@ -28,6 +35,7 @@ import { cpus, hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { canPin, hasWrk, load, pinned } from "./lib/load.mjs";
+import { findNginx, startNginx } from "./lib/nginx-proxy.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const HERE = fileURLToPath(new URL("./", import.meta.url));
@@ -102,6 +110,8 @@ const SCENARIOS = [
     path: "/reviews?productId={id}",
     ref: "/reviews?productId={id}",
     kind: "pass-through",
+    // Peers measured beside the gateway and the reference, on the same route.
+    peers: true,
     expect: (body) => body.productId === "p1" && Array.isArray(body.items),
   },
   {
@@ -140,6 +150,12 @@ if (scenarios.length === 0) throw new Error(`BENCH_SCENARIOS matches none of ${S
 const baselineRoot = env.BENCH_BASELINE ? `${env.BENCH_BASELINE.replace(/\/+$/, "")}/` : undefined;
 const profiled = new Set((env.BENCH_CPU_PROF ?? "").split(",").filter(Boolean));
 const nodeArgs = (env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+const runLayers = (env.BENCH_LAYERS ?? "on").toLowerCase() !== "off";
+/** The pass-through peers: side id, label in the tables. */
+const PEERS = [
+  { side: "fastify", label: "fastify + reply-from" },
+  { side: "nginx", label: "nginx proxy_pass" },
+];
 
 // ---------------------------------------------------------------------------
 // Processes: every child is stopped by its own PID when the run ends.
@@ -272,6 +288,17 @@ function cpuUs(pid) {
   }
 }
 
+/** The same for a process and its children (nginx: the master and its worker). */
+function cpuUsOfTree(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // no children file: the process alone
+  }
+  return children.reduce((sum, child) => sum + cpuUs(child), cpuUs(pid));
+}
+
 // ---------------------------------------------------------------------------
 
 const median = (values) => {
@@ -372,13 +399,44 @@ async function main() {
     (line) => (line.startsWith("READY ") ? line.slice(6).trim() : undefined),
   );
 
-  /** Who is measured in each scenario: the gateway, the raw reference, maybe the baseline. */
+  // The pass-through's peers, on the same fake reviews upstream as the gateway and the reference.
+  const peers = {};
+  if (scenarios.some((s) => s.peers)) {
+    const fastify = await startNode(
+      "fastify + reply-from",
+      SERVER_CPU,
+      [`${HERE}lib/fastify-proxy.mjs`, JSON.stringify({ upstream: sets.fast.reviews })],
+      { PATH: env.PATH ?? "", NODE_ENV: "production" },
+      (line) => (line.startsWith("READY ") ? line.slice(6).trim() : undefined),
+    );
+    peers.fastify = { url: fastify.value, process: { pid: fastify.child.pid } };
+    const nginx = findNginx(env);
+    if (nginx.binary === undefined) {
+      console.log(`note: no nginx peer in the pass-through: ${nginx.reason}`);
+    } else {
+      const started = await startNginx({
+        binary: nginx.binary,
+        upstream: sets.fast.reviews,
+        cpu: SERVER_CPU,
+      });
+      children.push(started.child);
+      peers.nginx = { url: started.url, process: { pid: started.child.pid, tree: true } };
+    }
+  }
+
+  /** Who is measured in each scenario: the gateway, the raw reference, the peers, maybe the baseline. */
   const sidesOf = (scenario) => {
     const gateway = gateways[scenario.gateway];
     const sides = [
       { side: "gateway", origin: gateway.url, template: scenario.path, process: gateway },
       { side: "ref", origin: reference.value, template: scenario.ref, process: { pid: reference.child.pid } },
     ];
+    if (scenario.peers) {
+      for (const { side } of PEERS) {
+        const peer = peers[side];
+        if (peer) sides.push({ side, origin: peer.url, template: scenario.path, process: peer.process });
+      }
+    }
     const baseline = gateways[`${scenario.gateway}@baseline`];
     if (baseline)
       sides.push({ side: "baseline", origin: baseline.url, template: scenario.path, process: baseline });
@@ -410,7 +468,24 @@ async function main() {
   if (problems.length > 0) throw new Error(`answers are wrong, not benchmarking:\n${problems.join("\n")}`);
 
   const results = Object.fromEntries(
-    scenarios.map((s) => [s.id, { gateway: [], ref: [], baseline: [], ratio: [], baselineRatio: [] }]),
+    scenarios.map((s) => [
+      s.id,
+      {
+        gateway: [],
+        ref: [],
+        baseline: [],
+        ratio: [],
+        baselineRatio: [],
+        ...(s.peers
+          ? Object.fromEntries(
+              PEERS.flatMap(({ side }) => [
+                [side, []],
+                [`${side}Ratio`, []],
+              ]),
+            )
+          : {}),
+      },
+    ]),
   );
   const drive = ({ origin, template }, headers, durationS) =>
     load({
@@ -437,10 +512,11 @@ async function main() {
         // The first round warms longer: the JIT needs a while before it settles.
         const warmupS = round === 1 ? Math.max(options.warmupS, options.primeS) : options.warmupS;
         if (warmupS > 0) await drive(target, scenario.headers, warmupS);
-        const cpuBefore = cpuUs(proc.pid);
+        const cpuOf = proc.tree ? cpuUsOfTree : cpuUs;
+        const cpuBefore = cpuOf(proc.pid);
         const result = await drive(target, scenario.headers, options.durationS);
-        result.cpuUsPerReq = (cpuUs(proc.pid) - cpuBefore) / result.requests;
-        if (side !== "ref") {
+        result.cpuUsPerReq = (cpuOf(proc.pid) - cpuBefore) / result.requests;
+        if (side === "gateway" || side === "baseline") {
           proc.loadS += warmupS + options.durationS;
           result.rssMb = rssMb(proc.pid);
           result.loadS = proc.loadS;
@@ -452,6 +528,8 @@ async function main() {
       results[scenario.id].ratio.push(ratio);
       if (measured.baseline)
         results[scenario.id].baselineRatio.push(measured.baseline.rps / measured.ref.rps);
+      for (const { side } of PEERS)
+        if (measured[side]) results[scenario.id][`${side}Ratio`].push(measured[side].rps / measured.ref.rps);
       const errors = Object.values(measured).reduce((sum, m) => sum + m.errors, 0);
       console.log(
         `round ${round}  ${pad(scenario.id, 12)} gateway ${pad(fmt(measured.gateway.rps), 7, true)} rps` +
@@ -461,6 +539,12 @@ async function main() {
           (measured.baseline
             ? ` | baseline ${fmt(measured.baseline.rps)} rps, ratio ${fmt(measured.baseline.rps / measured.ref.rps, 2)}, cpu/req ${fmt(measured.baseline.cpuUsPerReq)} µs`
             : "") +
+          PEERS.filter(({ side }) => measured[side])
+            .map(
+              ({ side }) =>
+                ` | ${side} ${fmt(measured[side].rps)} rps, ratio ${fmt(measured[side].rps / measured.ref.rps, 2)}, cpu/req ${fmt(measured[side].cpuUsPerReq)} µs`,
+            )
+            .join("") +
           (errors > 0
             ? ` | errors ${Object.entries(measured)
                 .map(([k, m]) => `${k} ${m.errors}`)
@@ -490,6 +574,21 @@ async function main() {
       baseCpu: median(r.baseline.map((x) => x.cpuUsPerReq)),
       gwCpu: median(r.gateway.map((x) => x.cpuUsPerReq)),
       refCpu: median(r.ref.map((x) => x.cpuUsPerReq)),
+      peers: scenario.peers
+        ? Object.fromEntries(
+            PEERS.filter(({ side }) => r[side].length > 0).map(({ side }) => [
+              side,
+              {
+                rps: median(r[side].map((x) => x.rps)),
+                ratio: median(r[`${side}Ratio`]),
+                p50Ms: median(r[side].map((x) => x.p50Ms)),
+                p99Ms: median(r[side].map((x) => x.p99Ms)),
+                cpuUsPerReq: median(r[side].map((x) => x.cpuUsPerReq)),
+                errors: r[side].reduce((sum, x) => sum + x.errors, 0),
+              },
+            ]),
+          )
+        : undefined,
     };
   });
 
@@ -524,9 +623,40 @@ async function main() {
   for (const row of rows) console.log(line(columns.map(([, , cell]) => cell(row))));
   for (const row of rows) console.log(`  ${pad(row.scenario.id, 12)} ${row.scenario.title}`);
 
-  // Targets of issue 5, judged on this run's medians.
+  // The pass-through beside its peers: the same route, upstream, load and core.
+  for (const row of rows.filter((r) => r.peers)) {
+    const peerColumns = [
+      ["server", 22],
+      ["rps", 9],
+      ["ratio to raw", 12],
+      ["p50 ms", 7],
+      ["p99 ms", 7],
+      ["cpu µs/req", 10],
+      ["errors", 6],
+    ];
+    const peerLine = (cells) => cells.map((cell, i) => pad(cell, peerColumns[i][1], i > 0)).join("  ");
+    console.log(
+      `\n${row.scenario.id} beside its peers (medians; ratio = rps / raw reference rps in the same round):`,
+    );
+    console.log(peerLine(peerColumns.map(([name]) => name)));
+    const entries = [
+      ["portico (mobile-bff)", row.gwRps, row.ratio, row.gwP50, row.gwP99, row.gwCpu, row.gwErrors],
+      ["raw reference", row.refRps, 1, row.refP50, row.refP99, row.refCpu, row.refErrors],
+      ...PEERS.filter(({ side }) => row.peers[side]).map(({ side, label }) => {
+        const p = row.peers[side];
+        return [label, p.rps, p.ratio, p.p50Ms, p.p99Ms, p.cpuUsPerReq, p.errors];
+      }),
+    ];
+    for (const [name, rps, ratio, p50, p99, cpu, errs] of entries) {
+      console.log(peerLine([name, fmt(rps), fmt(ratio, 2), fmt(p50, 1), fmt(p99, 1), fmt(cpu), errs]));
+    }
+    for (const { side, label } of PEERS)
+      if (!row.peers[side]) console.log(`  (${label}: not measured, see the note above)`);
+  }
+
+  // Targets of issues 5 and 15, judged on this run's medians (the layers judge their own).
   const verdicts = [];
-  const judge = (name, pass, detail) => verdicts.push({ name, verdict: pass, detail });
+  const judge = (name, pass, detail, issue = 5) => verdicts.push({ issue, name, verdict: pass, detail });
   const byId = Object.fromEntries(rows.map((row) => [row.scenario.id, row]));
   for (const row of rows.filter((r) => r.scenario.kind === "composite" && r.scenario.id !== "breaker")) {
     judge(`${row.scenario.id}: composite rps >= 0.8 x raw`, row.ratio >= 0.8, `ratio ${fmt(row.ratio, 2)}`);
@@ -534,6 +664,16 @@ async function main() {
   if (byId.passthrough) {
     const row = byId.passthrough;
     judge("passthrough: rps >= 0.5 x raw", row.ratio >= 0.5, `ratio ${fmt(row.ratio, 2)}`);
+    // Issue 15: ahead of what a Node user would pick instead, compared by ratios from the same rounds.
+    const fastify = row.peers?.fastify;
+    const nginx = row.peers?.nginx;
+    judge(
+      "passthrough: rps >= 0.6 x raw and ahead of fastify + reply-from",
+      fastify === undefined ? undefined : row.ratio >= 0.6 && row.ratio > fastify.ratio,
+      `ratio ${fmt(row.ratio, 2)}; fastify + reply-from ${fastify === undefined ? "not measured" : fmt(fastify.ratio, 2)}` +
+        (nginx === undefined ? "; nginx not measured" : `; nginx proxy_pass ${fmt(nginx.ratio, 2)}`),
+      15,
+    );
   }
   if (byId.delayed) {
     const row = byId.delayed;
@@ -575,10 +715,44 @@ async function main() {
   judge("zero errors", errors === 0, `${errors} gateway errors`);
 
   if (!smoke) {
-    console.log("\nTargets (issue 5):");
-    for (const v of verdicts) {
-      const mark = v.verdict === undefined ? "SKIP" : v.verdict ? "PASS" : "FAIL";
-      console.log(`  ${mark}  ${v.name}: ${v.detail}`);
+    for (const issue of [...new Set(verdicts.map((v) => v.issue))]) {
+      console.log(`\nTargets (issue ${issue}):`);
+      for (const v of verdicts.filter((x) => x.issue === issue)) {
+        const mark = v.verdict === undefined ? "SKIP" : v.verdict ? "PASS" : "FAIL";
+        console.log(`  ${mark}  ${v.name}: ${v.detail}`);
+      }
+    }
+  }
+
+  // Let profiled gateways write their profiles (runBff exits on SIGTERM); the
+  // peers and the reference stop too, so the layers below have cpu 0 to themselves.
+  const exits = children.map(
+    (child) =>
+      new Promise((resolve) =>
+        child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", resolve),
+      ),
+  );
+  stopAll();
+  await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+
+  // CPU per layer (bench/layers.mjs), in a process of its own, after the scenarios.
+  let layers;
+  if (runLayers) {
+    const code = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [`${HERE}layers.mjs`, ...(smoke ? ["--smoke"] : [])], {
+        cwd: ROOT,
+        env: { PATH: env.PATH ?? "", ...pick(env, /^BENCH_LAYERS_/) },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      children.push(child);
+      child.on("exit", (exitCode) => resolve(exitCode));
+    });
+    try {
+      if (code !== 0) throw new Error(`bench/layers.mjs exited ${code}`);
+      layers = JSON.parse(readFileSync(`${RESULTS}${smoke ? "layers-smoke" : "layers"}.json`, "utf8"));
+    } catch (error) {
+      console.error(`layers: ${error instanceof Error ? error.message : error}`);
+      if (smoke) process.exitCode = 1;
     }
   }
 
@@ -590,22 +764,30 @@ async function main() {
     pinned: canPin,
     scenarios: rows.map((row) => ({ ...row, scenario: row.scenario.id, title: row.scenario.title })),
     rounds: results,
-    targets: verdicts,
+    targets: [...verdicts, ...(layers?.targets ?? []).map((t) => ({ issue: 15, ...t }))],
+    layers: layers?.layers,
   };
   const file = smoke ? `${RESULTS}smoke.json` : `${RESULTS}latest.json`;
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nresults: ${file.replace(ROOT, "")}`);
 
-  // Let profiled gateways write their profiles (runBff exits on SIGTERM).
-  const exits = Object.values(gateways).map(
-    (g) => new Promise((resolve) => (g.child.exitCode !== null ? resolve() : g.child.once("exit", resolve))),
-  );
-  stopAll();
-  await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 15_000))]);
   if (smoke && errors > 0) {
     console.error("smoke: the gateway answered errors");
     process.exitCode = 1;
   }
+  const peerErrors = rows.reduce(
+    (sum, row) => sum + Object.values(row.peers ?? {}).reduce((n, p) => n + p.errors, 0),
+    0,
+  );
+  if (smoke && peerErrors > 0) {
+    console.error("smoke: a pass-through peer answered errors");
+    process.exitCode = 1;
+  }
+}
+
+/** The entries of `object` whose names match `pattern`. */
+function pick(object, pattern) {
+  return Object.fromEntries(Object.entries(object).filter(([name]) => pattern.test(name)));
 }
 
 main().catch((error) => {
