@@ -20,12 +20,14 @@ export class SingleFlight {
 
   /**
    * Runs `fn` (or joins the call already running for `key`). `onJoin` is
-   * told when this caller shares an existing call.
+   * told when this caller shares an existing call. `fn` is handed the
+   * call's controller too: the call may abort it itself (its timeout),
+   * since it is aborted here only once every waiter has gone.
    */
   do<T>(
     key: string,
     signal: AbortSignal,
-    fn: (signal: AbortSignal) => Promise<T>,
+    fn: (signal: AbortSignal, controller: AbortController) => Promise<T>,
     onJoin?: () => void,
   ): Promise<T> {
     // A caller already gone starts nothing and joins nothing.
@@ -35,7 +37,7 @@ export class SingleFlight {
       const controller = new AbortController();
       let call: Promise<T>;
       try {
-        call = fn(controller.signal);
+        call = fn(controller.signal, controller);
       } catch (error) {
         // Thrown synchronously: a failed call like any other.
         call = Promise.reject(error);

@@ -3,6 +3,7 @@ import type { CacheStore } from "../cache/cache-store.js";
 import type { SingleFlight } from "../cache/single-flight.js";
 import { type PolicyContext, type RequestContext, traceparentOf } from "../context.js";
 import type { LoadBalancer } from "../discovery/load-balancer.js";
+import type { ServiceInstance } from "../discovery/service-registry.js";
 import {
   GatewayError,
   UpstreamBadResponseError,
@@ -12,7 +13,7 @@ import {
 } from "../errors/index.js";
 import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
-import type { Policy } from "../resilience/policy.js";
+import type { Pipeline } from "../resilience/policy.js";
 import { queryString, type StreamResponse, type Transport } from "./transport.js";
 import { outcomeOf, type UpstreamObserver, type UpstreamOutcome } from "./upstream-observer.js";
 
@@ -20,8 +21,8 @@ export interface ServiceClientOptions {
   service: string;
   balancer: LoadBalancer;
   transport: Transport;
-  /** The composed resilience pipeline for each call (see `createUpstreamPolicy`). */
-  policy: Policy;
+  /** The resilience pipeline, composed once (see `createUpstreamPolicy`). */
+  policy: Pipeline;
   breaker: CircuitBreakerPolicy;
   bulkhead: BulkheadPolicy;
   singleFlight: SingleFlight;
@@ -51,12 +52,14 @@ export class ServiceClient {
   readonly breaker: CircuitBreakerPolicy;
   readonly bulkhead: BulkheadPolicy;
   readonly #options: ServiceClientOptions;
+  readonly #onJoin: () => void;
 
   constructor(options: ServiceClientOptions) {
     this.service = options.service;
     this.breaker = options.breaker;
     this.bulkhead = options.bulkhead;
     this.#options = options;
+    this.#onJoin = () => options.observer?.coalesced?.(options.service);
   }
 
   /** GETs `path` (segments encoded with `encodePath`) and validates the JSON answer. */
@@ -82,12 +85,12 @@ export class ServiceClient {
       // share: the breaker answers at once, without coalescing's per-call signal.
       const value =
         this.breaker.state === "open"
-          ? await this.#call(ctx, ctx.signal, path, schema, options)
+          ? await this.#call(ctx, ctx.signal, undefined, path, schema, options)
           : await this.#options.singleFlight.do(
               key,
               ctx.signal,
-              (signal) => this.#call(ctx, signal, path, schema, options),
-              () => this.#options.observer?.coalesced?.(this.service),
+              (signal, controller) => this.#call(ctx, signal, controller, path, schema, options),
+              this.#onJoin,
             );
       if (fresh !== undefined) {
         Promise.resolve()
@@ -177,21 +180,39 @@ export class ServiceClient {
     }
   }
 
+  /**
+   * One call: the pipeline composed when the client was built runs its
+   * attempts; `controller` (the coalesced call's own) is the only one the
+   * attempts need, and their timeout aborts it.
+   */
   async #call<S extends z.ZodType>(
     ctx: RequestContext,
     signal: AbortSignal,
+    controller: AbortController | undefined,
     path: string,
     schema: S,
     options: GetOptions,
   ): Promise<z.output<S>> {
     const observer = this.#options.observer;
     const started = performance.now();
-    // Instances this call tried: a retry goes elsewhere when it can.
-    const tried = new Set<string>();
+    // Instances this call tried, made on a retry only: a retry goes elsewhere when it can.
+    let tried: Set<string> | undefined;
+    let last: string | undefined;
+    const headers = {
+      accept: "application/json",
+      "x-request-id": ctx.requestId,
+      traceparent: traceparentOf(ctx.trace),
+    };
     try {
       const value = await this.#options.policy.execute(
-        (attemptCtx) => this.#attempt(ctx, attemptCtx, path, schema, options, tried),
+        (attemptCtx) => {
+          if (last !== undefined) (tried ??= new Set()).add(last);
+          const instance = this.#options.balancer.pick(tried === undefined ? undefined : { avoid: tried });
+          last = instance.id;
+          return this.#attempt(attemptCtx, instance, path, schema, options, headers);
+        },
         { signal, deadline: ctx.deadline },
+        controller,
       );
       observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
       return value;
@@ -202,76 +223,61 @@ export class ServiceClient {
     }
   }
 
+  /** One attempt at one instance: send, classify the status, validate the answer, report. */
   async #attempt<S extends z.ZodType>(
-    ctx: RequestContext,
     attemptCtx: PolicyContext,
+    instance: ServiceInstance,
     path: string,
     schema: S,
     options: GetOptions,
-    tried: Set<string>,
+    headers: Readonly<Record<string, string>>,
   ): Promise<z.output<S>> {
-    const instance = this.#options.balancer.pick({ avoid: tried });
-    tried.add(instance.id);
     const observer = this.#options.observer;
-    if (observer?.attempt === undefined)
-      return this.#send(ctx, attemptCtx, instance.url, path, schema, options);
     const started = performance.now();
     let status: number | undefined;
     try {
-      const value = await this.#send(ctx, attemptCtx, instance.url, path, schema, options, (s) => {
-        status = s;
+      const response = await this.#options.transport.get({
+        service: this.service,
+        baseUrl: instance.url,
+        path,
+        query: options.query,
+        headers,
+        signal: attemptCtx.signal,
       });
-      observer.attempt({
+      status = response.status;
+      const value = this.#answer(status, response.body, schema);
+      observer?.attempt?.({
         service: this.service,
         instance,
         outcome: "ok",
         durationMs: performance.now() - started,
-        status: status as number,
+        status,
       });
       return value;
     } catch (error) {
-      // A timed-out attempt is aborted with the timeout as the reason.
-      const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
-      const event = {
-        service: this.service,
-        instance,
-        outcome: outcomeOf(cause),
-        durationMs: performance.now() - started,
-        error: cause,
-      };
-      observer.attempt(status === undefined ? event : { ...event, status });
+      if (observer?.attempt !== undefined) {
+        // A timed-out attempt is aborted with the timeout as the reason.
+        const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
+        const event = {
+          service: this.service,
+          instance,
+          outcome: outcomeOf(cause),
+          durationMs: performance.now() - started,
+          error: cause,
+        };
+        observer.attempt(status === undefined ? event : { ...event, status });
+      }
       throw error;
     }
   }
 
-  async #send<S extends z.ZodType>(
-    ctx: RequestContext,
-    attemptCtx: PolicyContext,
-    baseUrl: string,
-    path: string,
-    schema: S,
-    options: GetOptions,
-    onStatus?: (status: number) => void,
-  ): Promise<z.output<S>> {
-    const response = await this.#options.transport.get({
-      service: this.service,
-      baseUrl,
-      path,
-      query: options.query,
-      headers: {
-        accept: "application/json",
-        "x-request-id": ctx.requestId,
-        traceparent: traceparentOf(ctx.trace),
-      },
-      signal: attemptCtx.signal,
-    });
-    const { status } = response;
-    onStatus?.(status);
+  /** What an answer means: a 404, another 4xx, a 5xx, or a body that must match `schema`. */
+  #answer<S extends z.ZodType>(status: number, body: unknown, schema: S): z.output<S> {
     if (status === 404) throw new UpstreamNotFoundError(this.service);
     if (status >= 500) throw new UpstreamStatusError(this.service, status);
     if (status >= 400) throw new UpstreamRejectedError(this.service, status);
     if (status < 200 || status >= 300) throw new UpstreamStatusError(this.service, status);
-    const parsed = schema.safeParse(response.body);
+    const parsed = schema.safeParse(body);
     if (!parsed.success) {
       throw new UpstreamBadResponseError(this.service, "unexpected shape", parsed.error);
     }

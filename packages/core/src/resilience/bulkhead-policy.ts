@@ -1,6 +1,5 @@
-import type { PolicyContext } from "../context.js";
 import { BulkheadFullError } from "../errors/index.js";
-import type { Policy } from "./policy.js";
+import { type Policy, stagedPolicy } from "./policy.js";
 
 export interface BulkheadPolicy extends Policy {
   readonly inFlight: number;
@@ -14,19 +13,21 @@ export interface BulkheadPolicy extends Policy {
  */
 export function bulkheadPolicy({ capacity, service }: { capacity: number; service: string }): BulkheadPolicy {
   let inFlight = 0;
+  const policy = stagedPolicy({
+    enter() {
+      if (inFlight >= capacity) throw new BulkheadFullError(service);
+      inFlight++;
+    },
+    leave() {
+      inFlight--;
+    },
+  });
   return {
     get inFlight() {
       return inFlight;
     },
     capacity,
-    async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
-      if (inFlight >= capacity) throw new BulkheadFullError(service);
-      inFlight++;
-      try {
-        return await fn(ctx);
-      } finally {
-        inFlight--;
-      }
-    },
+    stage: policy.stage,
+    execute: policy.execute,
   };
 }

@@ -8,7 +8,7 @@ import {
   withoutStackTraces,
 } from "../errors/index.js";
 import { isAbandoned } from "./failures.js";
-import type { Policy } from "./policy.js";
+import { type Policy, stagedPolicy } from "./policy.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 
@@ -68,9 +68,10 @@ const emptyBucket = (): Bucket => ({ successes: 0, failures: 0, rejected: 0 });
 
 /**
  * A Hystrix-style circuit breaker per upstream service. opossum (a
- * maintained port of Hystrix) runs the state machine: the open period and
- * the single half-open trial, whose success closes and whose failure
- * reopens the circuit.
+ * maintained port of Hystrix) holds the state and runs the open period;
+ * this policy's stage lets a call through or refuses it, lets exactly one
+ * trial through a half-open circuit, and closes (trial succeeded) or
+ * reopens (trial failed or abandoned) it.
  *
  * The decision to open is ours, from a rolling window of our own, because
  * opossum's counts do not match the contract: they include calls still in
@@ -103,20 +104,16 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
   const ticker = setInterval(rotate, Math.max(1, Math.floor(windowMs / buckets)));
   ticker.unref();
 
-  type Action = (fn: (ctx: PolicyContext) => Promise<unknown>, ctx: PolicyContext) => Promise<unknown>;
-  const action: Action = (fn, ctx) => fn(ctx);
-  const breaker = new CircuitBreaker<Parameters<Action>, unknown>(action, {
+  // opossum runs the states and the open period (its reset timer moves an
+  // open circuit to half-open); every call is let through or refused by
+  // this policy's stage, and every transition is decided here.
+  const breaker = new CircuitBreaker(async () => undefined, {
     name: service,
     timeout: false,
     resetTimeout: openMs,
     rollingCountTimeout: windowMs,
     rollingCountBuckets: buckets,
-    // Never opens on its own from closed: we decide (see `record`). In
-    // half-open, any outcome that is not a success reopens the circuit,
-    // including an abandoned trial, which proved nothing.
     volumeThreshold: Number.MAX_SAFE_INTEGER,
-    errorThresholdPercentage: 100,
-    errorFilter: (error: unknown) => !isFailure(error) && !isIgnored(error),
     rotateBucketController: rotation,
     enableSnapshots: false,
     rollingPercentilesEnabled: false,
@@ -164,32 +161,38 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
     return withoutStackTraces(() => new CircuitOpenError(service, retryAfterS));
   };
 
+  // The half-open circuit's single trial: held from its `enter` to its `leave`.
+  let trialInFlight = false;
+  const TRIAL = true;
+  const policy = stagedPolicy({
+    enter(ctx: PolicyContext): boolean {
+      // A call that cannot start must not take the half-open trial's place.
+      if (ctx.signal.aborted) throw new ClientClosedError();
+      if (ctx.deadline - performance.now() <= 0) throw new DeadlineExceededError(service);
+      if (breaker.closed) return false;
+      if (breaker.opened || trialInFlight) throw shortCircuited();
+      trialInFlight = true;
+      return TRIAL;
+    },
+    leave(failed: boolean, error: unknown, trial: unknown): void {
+      const ignored = failed && isIgnored(error);
+      const success = !failed || (!ignored && !isFailure(error));
+      if (trial === TRIAL) {
+        trialInFlight = false;
+        // Only a success closes; a failure, or a trial abandoned (which proved nothing), reopens.
+        if (success) breaker.close();
+        else breaker.open();
+      }
+      if (!ignored) record(success ? "successes" : "failures");
+    },
+  });
+
   return {
     get state() {
       return stateOf();
     },
-    async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
-      // A call that cannot start must not take the half-open trial's place.
-      if (ctx.signal.aborted) throw new ClientClosedError();
-      if (ctx.deadline - performance.now() <= 0) throw new DeadlineExceededError(service);
-      // While open, answer before opossum does: its rejection is an error
-      // with a stack trace, and so is ours unless made without one; a
-      // short-circuited call is the hot path of an outage.
-      if (breaker.opened) throw shortCircuited();
-      let value: T;
-      try {
-        // Closed, opossum has nothing to decide (opening is ours, see
-        // `record`) and its per-call bookkeeping is pure cost: only a
-        // half-open circuit's calls go through it, for its single trial.
-        value = breaker.closed ? await fn(ctx) : ((await breaker.fire(fn, ctx)) as T);
-      } catch (error) {
-        if ((error as { code?: unknown } | null)?.code === "EOPENBREAKER") throw shortCircuited();
-        if (!isIgnored(error)) record(isFailure(error) ? "failures" : "successes");
-        throw error;
-      }
-      record("successes");
-      return value;
-    },
+    stage: policy.stage,
+    execute: policy.execute,
     snapshot(): CircuitSnapshot {
       const { successes, failures, rejected } = totals();
       const calls = successes + failures;

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { PolicyContext } from "../context.js";
+import { runStages, type Stage } from "./stages.js";
 
 /**
  * A resilience policy runs a function under some rule (a time limit, a
@@ -7,10 +8,40 @@ import type { PolicyContext } from "../context.js";
  */
 export interface Policy {
   execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T>;
+  /**
+   * The policy's part in a compiled call (see `Stage`). Portico's own
+   * policies all have one; a policy without it is wrapped around the call
+   * as a layer of its own.
+   */
+  readonly stage?: Stage;
 }
 
-/** `wrap(retry, bulkhead, breaker, timeout)` runs retry outermost and timeout innermost. */
-export function wrap(...policies: readonly Policy[]): Policy {
+/**
+ * A composed pipeline. `controller`, when given, is the one whose signal is
+ * `ctx.signal` and which nobody else aborts for a timeout: the attempt then
+ * owns it (its timeout aborts it) instead of making a child of its own.
+ */
+export interface Pipeline extends Policy {
+  execute<T>(
+    fn: (ctx: PolicyContext) => Promise<T>,
+    ctx: PolicyContext,
+    controller?: AbortController,
+  ): Promise<T>;
+}
+
+/**
+ * `wrap(retry, bulkhead, breaker, timeout)` runs retry outermost and timeout
+ * innermost. When every policy has a stage (Portico's all do), they are
+ * compiled here, once: each call then runs one function that reads and
+ * updates their state, with one promise per attempt and one AbortController
+ * the attempt owns, instead of a layer of async wrappers per policy.
+ */
+export function wrap(...policies: readonly Policy[]): Pipeline {
+  const stages = policies.map((policy) => policy.stage);
+  if (stages.every((stage): stage is Stage => stage !== undefined)) {
+    const compiled = runStages(stages);
+    return { execute: compiled, stage: undefined };
+  }
   return {
     execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
       const run = policies.reduceRight<(c: PolicyContext) => Promise<T>>(
@@ -20,6 +51,11 @@ export function wrap(...policies: readonly Policy[]): Policy {
       return run(ctx);
     },
   };
+}
+
+/** A policy made of its stage: run alone, it is a compiled call of that one stage. */
+export function stagedPolicy<S extends Stage>(stage: S): Policy & { readonly stage: S } {
+  return { stage, execute: runStages([stage]) };
 }
 
 /** An AbortSignal that fires when `parent` does, plus a way to fire it alone. */

@@ -1,6 +1,5 @@
 import type { PolicyContext } from "../context.js";
-import { ClientClosedError } from "../errors/index.js";
-import type { Policy } from "./policy.js";
+import { type Policy, stagedPolicy } from "./policy.js";
 import type { RetryBudget } from "./retry-budget.js";
 
 export interface RetryPolicyOptions {
@@ -32,35 +31,17 @@ export function retryPolicy({
   random = Math.random,
   onRetry,
 }: RetryPolicyOptions): Policy {
-  return {
-    async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
+  return stagedPolicy({
+    start() {
       budget.deposit();
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await fn(ctx);
-        } catch (error) {
-          if (attempt >= maxAttempts || !shouldRetry(error) || ctx.signal.aborted) throw error;
-          const delay = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-          // A retry that cannot start well before the deadline would only add load.
-          if (performance.now() + delay >= ctx.deadline || !budget.tryWithdraw()) throw error;
-          onRetry?.(error, attempt);
-          await sleep(delay, ctx.signal);
-        }
-      }
     },
-  };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new ClientClosedError());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
+    retryDelay(error: unknown, attempt: number, ctx: PolicyContext): number | undefined {
+      if (attempt >= maxAttempts || !shouldRetry(error) || ctx.signal.aborted) return undefined;
+      const delay = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+      // A retry that cannot start well before the deadline would only add load.
+      if (performance.now() + delay >= ctx.deadline || !budget.tryWithdraw()) return undefined;
+      onRetry?.(error, attempt);
+      return delay;
+    },
   });
 }
