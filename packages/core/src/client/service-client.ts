@@ -206,7 +206,10 @@ export class ServiceClient {
     try {
       const value = await this.#options.policy.execute(
         (attemptCtx) => {
-          if (last !== undefined) (tried ??= new Set()).add(last);
+          if (last !== undefined) {
+            tried ??= new Set();
+            tried.add(last);
+          }
           const instance = this.#options.balancer.pick(tried === undefined ? undefined : { avoid: tried });
           last = instance.id;
           return this.#attempt(attemptCtx, instance, path, schema, options, headers);
