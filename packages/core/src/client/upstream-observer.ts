@@ -88,19 +88,40 @@ export function outcomeOf(error: unknown): UpstreamOutcome {
 
 /** One observer that tells each of `observers`, in order. */
 export function combineObservers(...observers: readonly UpstreamObserver[]): UpstreamObserver {
-  const each =
-    <K extends keyof UpstreamObserver>(key: K) =>
-    (...args: Parameters<NonNullable<UpstreamObserver[K]>>) => {
-      for (const observer of observers) {
-        const hook = observer[key] as ((...a: typeof args) => void) | undefined;
-        hook?.apply(observer, args);
-      }
-    };
+  // Resolved once: each hook is called on every upstream call, so the
+  // combined one loops over a fixed list with fixed arguments (no rest
+  // array, no apply), and is the observer's own hook when only one has it.
+  const hooks = <K extends keyof UpstreamObserver>(key: K): NonNullable<UpstreamObserver[K]>[] =>
+    observers.flatMap((observer) => {
+      const hook = observer[key];
+      return hook === undefined ? [] : [hook.bind(observer) as NonNullable<UpstreamObserver[K]>];
+    });
+  const calls = hooks("call");
+  const attempts = hooks("attempt");
+  const retries = hooks("retry");
+  const joins = hooks("coalesced");
+  const lookups = hooks("cacheLookup");
   return {
-    call: each("call"),
-    attempt: each("attempt"),
-    retry: each("retry"),
-    coalesced: each("coalesced"),
-    cacheLookup: each("cacheLookup"),
+    call:
+      calls.length === 1
+        ? calls[0]
+        : (event) => {
+            for (const hook of calls) hook(event);
+          },
+    attempt:
+      attempts.length === 1
+        ? attempts[0]
+        : (event) => {
+            for (const hook of attempts) hook(event);
+          },
+    retry: (service) => {
+      for (const hook of retries) hook(service);
+    },
+    coalesced: (service) => {
+      for (const hook of joins) hook(service);
+    },
+    cacheLookup: (service, hit, store) => {
+      for (const hook of lookups) hook(service, hit, store);
+    },
   };
 }

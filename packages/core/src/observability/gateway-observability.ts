@@ -215,7 +215,7 @@ export class GatewayObservability {
   }
 
   #onAttempt(service: string, instanceId: string, outcome: UpstreamOutcome): void {
-    this.metrics.upstreamAttempts.inc({ service, outcome });
+    this.#series.upstream(service, outcome).attempts.inc();
     this.#upstreams.recordAttempt(service, instanceId, outcome);
   }
 

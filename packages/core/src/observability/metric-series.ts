@@ -6,6 +6,8 @@ import type { GatewayMetrics } from "./gateway-metrics.js";
 export interface UpstreamSeries {
   readonly calls: Counter.Internal;
   readonly duration: Histogram.Internal<"service" | "outcome">;
+  /** `portico_upstream_attempts_total` of the same service and outcome. */
+  readonly attempts: Counter.Internal;
 }
 
 /** The children of one route, method and status. */
@@ -28,7 +30,7 @@ export class MetricSeries {
     this.#metrics = metrics;
   }
 
-  /** `portico_upstream_calls_total` and `portico_upstream_call_duration_seconds` for one service and outcome. */
+  /** `portico_upstream_calls_total`, `portico_upstream_call_duration_seconds` and `portico_upstream_attempts_total` for one service and outcome. */
   upstream(service: string, outcome: UpstreamOutcome): UpstreamSeries {
     let byOutcome = this.#upstream.get(service);
     if (byOutcome === undefined) {
@@ -40,6 +42,7 @@ export class MetricSeries {
       series = {
         calls: this.#metrics.upstreamCalls.labels({ service, outcome }),
         duration: this.#metrics.upstreamDuration.labels({ service, outcome }),
+        attempts: this.#metrics.upstreamAttempts.labels({ service, outcome }),
       };
       byOutcome.set(outcome, series);
     }
