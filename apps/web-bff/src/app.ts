@@ -5,6 +5,7 @@ import {
   type Gateway,
   mountRoutes,
   requireCustomer,
+  upgradeGuard,
 } from "@portico/core";
 import { loadLiveConfig, type WebConfig } from "./live/live-config.js";
 import { liveEndpoint } from "./live/live-endpoint.js";
@@ -18,13 +19,18 @@ export const DEFAULT_PORT = 8082;
  * `attach` takes the server's WebSocket upgrades (`/live`); `close` ends the sockets and the relay.
  */
 export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
-  const { app, finish } = createGatewayApp({
+  const { app, finish, load } = createGatewayApp({
     requestDeadlineMs: gateway.config.requestDeadlineMs,
     edge: gateway.config,
     gateway,
   });
   const signedIn = authenticate(gateway.verifyToken);
-  const live = liveEndpoint(gateway, config?.live ?? loadLiveConfig({}));
+  // Upgrades skip the request pipeline: the edge's shedding and Origin checks are applied to them here.
+  const live = liveEndpoint(
+    gateway,
+    config?.live ?? loadLiveConfig({}),
+    upgradeGuard({ corsOrigins: gateway.config.corsOrigins, load }),
+  );
   mountRoutes(app, {
     "/api/product-page/:productId": { get: [signedIn, productPage(gateway)] },
     "/api/wishlist": { get: [signedIn, requireCustomer(), wishlist(gateway)] },

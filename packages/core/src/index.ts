@@ -129,6 +129,7 @@ export {
   DeadlineExceededError,
   ERROR_CODES,
   type ErrorCode,
+  ForbiddenOriginError,
   GatewayError,
   type GatewayErrorOptions,
   HeadersTooLargeError,
@@ -199,6 +200,8 @@ export {
   sendProblem,
   setContext,
   UNSHED_PATHS,
+  type UpgradeGuardOptions,
+  upgradeGuard,
   withFastPath,
   writeProblem,
 } from "./http/index.js";

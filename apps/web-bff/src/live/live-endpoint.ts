@@ -41,10 +41,15 @@ export interface LiveEndpoint {
  * Wires `/live`: with a broker (`AMQP_URL`), one consumer of the shop's
  * events for the whole instance fans out to every socket watching a
  * product; without one, every `/live` request is a 503 saying live updates
- * are off. Input is checked before any upgrade: a bad or missing
- * `productId` is 400.
+ * are off. Every upgrade first passes `guard` (the edge's load shedding
+ * and Origin check, see `upgradeGuard`); then input is checked: a bad or
+ * missing `productId` is 400.
  */
-export function liveEndpoint(gateway: Gateway, config: LiveConfig): LiveEndpoint {
+export function liveEndpoint(
+  gateway: Gateway,
+  config: LiveConfig,
+  guard: (req: IncomingMessage) => GatewayError | undefined = () => undefined,
+): LiveEndpoint {
   const broker = gateway.broker;
   const hub =
     broker === undefined
@@ -103,6 +108,11 @@ export function liveEndpoint(gateway: Gateway, config: LiveConfig): LiveEndpoint
       if (server !== undefined && server.listenerCount("upgrade") > 1 && url.pathname !== LIVE_PATH) return;
       if (plain === undefined) refuse(new GatewayError("ROUTE_NOT_FOUND", "No such route"));
       else serveUpgradeAsRequest(plain, req, socket, head, requestId);
+      return;
+    }
+    const refused = guard(req);
+    if (refused !== undefined) {
+      refuse(refused);
       return;
     }
     const checked = check(req.method, url);

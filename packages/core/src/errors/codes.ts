@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   INVALID_INPUT: { status: 400, title: "Invalid input" },
   UNAUTHORIZED: { status: 401, title: "Unauthorized" },
+  FORBIDDEN_ORIGIN: { status: 403, title: "Forbidden" },
   NOT_FOUND: { status: 404, title: "Not found" },
   ROUTE_NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },

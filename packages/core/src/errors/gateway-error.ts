@@ -52,6 +52,13 @@ export class UnauthorizedError extends GatewayError {
   }
 }
 
+/** A browser page from an origin this BFF does not serve asked for something it must not get (a WebSocket). */
+export class ForbiddenOriginError extends GatewayError {
+  constructor() {
+    super("FORBIDDEN_ORIGIN", "This origin may not open a connection here");
+  }
+}
+
 export class NotFoundError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {
     super("NOT_FOUND", message, options);

@@ -5,6 +5,7 @@ export {
   ClientClosedError,
   ConfigError,
   DeadlineExceededError,
+  ForbiddenOriginError,
   GatewayError,
   type GatewayErrorOptions,
   HeadersTooLargeError,

@@ -37,3 +37,4 @@ export {
   responseHygiene,
 } from "./response-hygiene.js";
 export { mountRoutes, notFound, type RouteMethods } from "./routes.js";
+export { type UpgradeGuardOptions, upgradeGuard } from "./upgrade-guard.js";
