@@ -8,6 +8,10 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { EtcdRegistry } from "./discovery/etcd-registry.js";
 import type { OutlierDetectorOptions } from "./discovery/outlier-detector.js";
 import type { ServiceRegistry } from "./discovery/service-registry.js";
+import { DegradingIdempotencyStore } from "./idempotency/degrading-idempotency-store.js";
+import type { IdempotencyStore } from "./idempotency/idempotency-store.js";
+import { MemoryIdempotencyStore } from "./idempotency/memory-idempotency-store.js";
+import { RedisIdempotencyStore } from "./idempotency/redis-idempotency-store.js";
 import type { Logger } from "./observability/logger.js";
 
 /**
@@ -26,6 +30,12 @@ export interface Fleet {
    * memory when `REDIS_URL` is set, else memory alone.
    */
   store(namespace: string): CacheStore;
+  /**
+   * The `Idempotency-Key` store: keys under `<REDIS_KEY_PREFIX>idem:<scope>:<key>`
+   * in Redis, degrading to this instance's memory, when `REDIS_URL` is set;
+   * else memory alone.
+   */
+  idempotency(): IdempotencyStore;
   readonly outlierOptions: OutlierDetectorOptions;
   /** Waits for `registry` to load (bounded, may reject) and up to a second for Redis (never rejects). */
   ready(registry: ServiceRegistry): Promise<void>;
@@ -42,7 +52,7 @@ export function createFleet(config: GatewayConfig, logger: Logger): Fleet {
           onDown: (error) =>
             logger.warn(
               { err: messageOf(error) },
-              "redis unreachable: caches use memory, rate limits count per instance",
+              "redis unreachable: caches use memory, rate limits and idempotency keys are per instance",
             ),
           onUp: () => logger.info("redis connection restored"),
         });
@@ -71,6 +81,18 @@ export function createFleet(config: GatewayConfig, logger: Logger): Fleet {
         available: () => redis.status === "ready",
         onError: (error) =>
           logger.warn({ err: messageOf(error) }, "redis cache failed: using memory for 5 s"),
+      });
+    },
+    idempotency(): IdempotencyStore {
+      if (redis === undefined) return new MemoryIdempotencyStore();
+      return new DegradingIdempotencyStore({
+        primary: new RedisIdempotencyStore({ client: redis, keyPrefix: `${config.redisKeyPrefix}idem:` }),
+        fallback: new MemoryIdempotencyStore(),
+        available: () => redis.status === "ready",
+        // Once per outage, not once per cool-down: a hanging Redis would otherwise log every 5 s.
+        onDown: (error) =>
+          logger.warn({ err: messageOf(error) }, "redis idempotency store failed: keys are per instance"),
+        onUp: () => logger.info("redis idempotency store answering again: keys are shared"),
       });
     },
     outlierOptions: {

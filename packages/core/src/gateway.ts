@@ -12,10 +12,13 @@ import { createLoadBalancing, type LoadBalancing } from "./discovery/load-balanc
 import type { ServiceRegistry } from "./discovery/service-registry.js";
 import { StaticRegistry } from "./discovery/static-registry.js";
 import { createFleet, type Fleet } from "./fleet.js";
+import { DegradingIdempotencyStore } from "./idempotency/degrading-idempotency-store.js";
+import type { IdempotencyStore } from "./idempotency/idempotency-store.js";
 import { BrokerConnection } from "./messaging/broker-connection.js";
 import { logBrokerEvents } from "./messaging/broker-log.js";
 import { RequestReplyClient } from "./messaging/request-reply-client.js";
 import { GatewayObservability } from "./observability/gateway-observability.js";
+import { watchRedisDegraded } from "./observability/redis-degraded-gauge.js";
 import { createUpstreamPolicy } from "./resilience/upstream-policy.js";
 import { ShopApi } from "./services/shop-api.js";
 
@@ -41,6 +44,12 @@ export interface Gateway {
   readonly observer: UpstreamObserver;
   /** Load balancing per service; `instances(service)` tells each instance's health (status page). */
   readonly balancing: LoadBalancing;
+  /**
+   * Where `Idempotency-Key`s and their answers are kept (contract 2.6), for
+   * `config.idempotencyTtlS`: shared through Redis with `REDIS_URL`
+   * (degrading to this instance's memory), else in memory. Closed with the gateway.
+   */
+  readonly idempotency: IdempotencyStore;
   /** The shared Redis connection (`REDIS_URL`) behind caches and rate limits, or undefined. */
   readonly redis: Fleet["redis"];
   /**
@@ -57,6 +66,8 @@ export interface GatewayDeps {
   transport?: Transport;
   lastKnownGood?: CacheStore;
   freshCache?: CacheStore;
+  /** Another idempotency store (else one from `REDIS_URL`, or memory). */
+  idempotency?: IdempotencyStore;
   verifyToken?: TokenVerifier;
   /** Told of every upstream call (metrics, logs, load balancing). */
   observer?: UpstreamObserver;
@@ -87,6 +98,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   // Keys: <REDIS_KEY_PREFIX><fallback prefix>:<key>, e.g. portico:lkg:price:p1.
   const lastKnownGood = deps.lastKnownGood ?? fleet.store("");
   const freshStore = deps.freshCache ?? fleet.store("fresh:");
+  // Keys: <REDIS_KEY_PREFIX>idem:<customer>:<Idempotency-Key>.
+  const idempotency = deps.idempotency ?? fleet.idempotency();
+  if (idempotency instanceof DegradingIdempotencyStore) {
+    watchRedisDegraded(observability.metrics.registry, { idempotency: () => !idempotency.primaryUp });
+  }
   // Balancers learn each attempt's outcome (ejection, least-outstanding) through the observer.
   const balancing = createLoadBalancing({
     registry,
@@ -142,6 +158,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     clients,
     shop: new ShopApi(clients),
     lastKnownGood,
+    idempotency,
     verifyToken: deps.verifyToken ?? jwtVerifier(config.auth),
     broker,
     observability,
@@ -153,7 +170,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       observability.close();
       balancing.close();
       for (const client of Object.values(clients)) client.breaker.dispose();
-      await Promise.all([transport.close(), registry.close(), lastKnownGood.close(), freshStore.close()]);
+      await Promise.all([
+        transport.close(),
+        registry.close(),
+        lastKnownGood.close(),
+        freshStore.close(),
+        idempotency.close(),
+      ]);
       fleet.close();
       await shippingOverAmqp?.close();
       if (deps.broker === undefined) await broker?.close();

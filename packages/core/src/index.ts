@@ -206,6 +206,22 @@ export {
   writeProblem,
 } from "./http/index.js";
 export {
+  type ClaimResult,
+  canonicalJson,
+  DegradingIdempotencyStore,
+  type DegradingIdempotencyStoreOptions,
+  fingerprintOf,
+  type HeldClaim,
+  type IdempotencyStore,
+  inProgressTtlS,
+  isKeptStatus,
+  type KeptAnswer,
+  MemoryIdempotencyStore,
+  type MemoryIdempotencyStoreOptions,
+  RedisIdempotencyStore,
+  type RedisIdempotencyStoreOptions,
+} from "./idempotency/index.js";
+export {
   type AcceptOptions,
   type BackoffOptions,
   BrokerConnection,

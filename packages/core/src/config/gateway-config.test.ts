@@ -27,6 +27,7 @@ describe("loadGatewayConfig", () => {
       maxConcurrentPerUpstream: 256,
       lowStockThreshold: 5,
       cacheStaleTtlS: 86_400,
+      idempotencyTtlS: 86_400,
       discovery: "static",
       etcdEndpoints: ["http://127.0.0.1:2379"],
       redisUrl: undefined,
@@ -233,6 +234,17 @@ describe("loadGatewayConfig", () => {
     expect(configErrorOf({ ETCD_PREFIX: "services" }).variable).toBe("ETCD_PREFIX");
     expect(configErrorOf({ REDIS_TIMEOUT_MS: "0" }).variable).toBe("REDIS_TIMEOUT_MS");
     expect(configErrorOf({ REDIS_KEY_PREFIX: "has space" }).variable).toBe("REDIS_KEY_PREFIX");
+  });
+
+  it("reads IDEMPOTENCY_TTL_S as whole seconds above 0, and stops on anything else naming it", () => {
+    expect(load({ IDEMPOTENCY_TTL_S: "600" }).idempotencyTtlS).toBe(600);
+    expect(load({ IDEMPOTENCY_TTL_S: " " }).idempotencyTtlS).toBe(86_400);
+    for (const value of ["0", "-5", "1.5", "1d", "86400s", "99999999999"]) {
+      const error = configErrorOf({ IDEMPOTENCY_TTL_S: value });
+      expect(error.variable).toBe("IDEMPOTENCY_TTL_S");
+      expect(error.message).toContain("IDEMPOTENCY_TTL_S");
+      expect(error.message).not.toContain("\n");
+    }
   });
 
   it("never mutates the environment it reads", () => {

@@ -41,6 +41,8 @@ export interface GatewayConfig {
   readonly maxConcurrentPerUpstream: number;
   readonly lowStockThreshold: number;
   readonly cacheStaleTtlS: number;
+  /** `IDEMPOTENCY_TTL_S`: how long an answered `Idempotency-Key` is kept, in whole seconds. Default 86400. */
+  readonly idempotencyTtlS: number;
   readonly discovery: "static" | "etcd";
   readonly etcdEndpoints: readonly string[];
   /** `ETCD_PREFIX`: instances live under `<prefix>/<service>/<instanceId>`. Default `/services`. */
@@ -147,6 +149,7 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
     maxConcurrentPerUpstream: readVar(env, "MAX_CONCURRENT_PER_UPSTREAM", int(1, 1_000_000), "256"),
     lowStockThreshold: readVar(env, "LOW_STOCK_THRESHOLD", int(0, 1_000_000_000), "5"),
     cacheStaleTtlS: readVar(env, "CACHE_STALE_TTL_S", int(0, 31_536_000), "86400"),
+    idempotencyTtlS: readVar(env, "IDEMPOTENCY_TTL_S", int(1, 31_536_000), "86400"),
     discovery: readVar(env, "DISCOVERY", z.enum(["static", "etcd"]), "static"),
     etcdEndpoints: readVar(env, "ETCD_ENDPOINTS", envSchemas.httpUrlList, "http://127.0.0.1:2379"),
     etcdPrefix: readVar(
