@@ -16,12 +16,14 @@ export {
   type FaultMode,
   faultSchema,
 } from "./faults/fault-schema.js";
-export { ID_PATTERN, isValidId } from "./ids.js";
+export { ID_PATTERN, IDEMPOTENCY_KEY_PATTERN, isValidId, isValidIdempotencyKey } from "./ids.js";
 export type {
+  Cart,
   CartItem,
   Customer,
   Money,
   Order,
+  OrderDetails,
   OrderStatus,
   Price,
   Product,
@@ -44,5 +46,12 @@ export {
   startDemoServices,
 } from "./start-demo-services.js";
 export { type Output, type ReadyLine, readyLine, startFromEnv } from "./start-from-env.js";
-export type { DemoEventMap, DemoEvents, InventoryChanged, PriceChanged } from "./store/demo-events.js";
-export type { DemoStore } from "./store/demo-store.js";
+export type {
+  DemoEventMap,
+  DemoEvents,
+  InventoryChanged,
+  OrderPlaced,
+  PriceChanged,
+} from "./store/demo-events.js";
+export type { DemoStore, OrderCount } from "./store/demo-store.js";
+export { orderTotal } from "./store/order-total.js";

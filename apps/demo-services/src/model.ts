@@ -71,12 +71,27 @@ export interface CartItem {
   readonly quantity: number;
 }
 
+/** A customer's cart, as `GET /carts/{customerId}` answers it. */
+export interface Cart {
+  readonly customerId: string;
+  readonly items: readonly CartItem[];
+  /** The sum of the quantities, not the number of lines. */
+  readonly itemCount: number;
+}
+
 export type OrderStatus = "placed" | "shipped" | "delivered" | "cancelled";
 
+/** An order as `GET /orders?customerId=` lists it. */
 export interface Order {
   readonly orderId: string;
   /** ISO-8601 UTC timestamp (`…Z`). */
   readonly placedAt: string;
   readonly status: OrderStatus;
   readonly total: Money;
+}
+
+/** An order as `GET /orders/{orderId}` answers it: the listed fields plus its owner and lines. */
+export interface OrderDetails extends Order {
+  readonly customerId: string;
+  readonly items: readonly CartItem[];
 }

@@ -55,9 +55,12 @@ export interface DemoServices {
   readonly controlUrl: string;
   /** The base URL of a running service; throws for one not running here. */
   url(service: ServiceName): string;
-  /** The data the services answer with (seed plus admin changes). */
+  /** The data the services answer with (seed plus admin changes, cart changes and orders). */
   readonly store: DemoStore;
-  /** `inventory.changed` / `price.changed` from admin data changes. */
+  /**
+   * `inventory.changed` / `price.changed` from admin data changes;
+   * `order.placed` and `inventory.changed` from orders placed.
+   */
   readonly events: DemoEvents;
   /** Validates and applies a fault; resolves once it took effect (a `refuse`d port is closed). */
   setFault(service: ServiceName, fault: FaultInput): Promise<void>;

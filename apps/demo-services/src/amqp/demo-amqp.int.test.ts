@@ -3,7 +3,7 @@ import { BROKER_URL, requireBroker, uniqueName } from "@portico/test-support";
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoServices, startDemoServices } from "../start-demo-services.js";
-import { postJson } from "../test-support/http.js";
+import { postJson, sendJson } from "../test-support/http.js";
 
 describe("the demo shop on RabbitMQ", () => {
   const queue = uniqueName("demo-shipping");
@@ -102,5 +102,32 @@ describe("the demo shop on RabbitMQ", () => {
       { key: "inventory.changed", body: { productId: "p2", available: 42 } },
       { key: "price.changed", body: { productId: "p2", amount: 1234, currency: "USD" } },
     ]);
+  });
+
+  it("publishes inventory.changed and order.placed once an order is stored", async () => {
+    const from = events.length;
+    const body = { customerId: "c3", items: [{ productId: "p5", quantity: 2 }], shippingMethod: "standard" };
+    const res = await sendJson<{ orderId: string; placedAt: string }>(
+      `${demo.url("orders")}/orders`,
+      "POST",
+      body,
+      {
+        "idempotency-key": "amqp-order-1",
+      },
+    );
+    expect(res.status).toBe(201);
+    const until = Date.now() + 3000;
+    while (events.length < from + 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(events.slice(from)).toEqual([
+      { key: "inventory.changed", body: { productId: "p5", available: 15 } },
+      {
+        key: "order.placed",
+        body: { orderId: res.body.orderId, customerId: "c3", placedAt: res.body.placedAt },
+      },
+    ]);
+    // A replay stores nothing, so it announces nothing.
+    await sendJson(`${demo.url("orders")}/orders`, "POST", body, { "idempotency-key": "amqp-order-1" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events).toHaveLength(from + 2);
   });
 });

@@ -1,4 +1,4 @@
-import type { DemoEvents, InventoryChanged, PriceChanged } from "../store/demo-events.js";
+import type { DemoEventMap, DemoEvents } from "../store/demo-events.js";
 import type { AmqpLink, LinkedChannel } from "./amqp-link.js";
 
 export interface EventsPublisherOptions {
@@ -8,18 +8,29 @@ export interface EventsPublisherOptions {
   readonly events: DemoEvents;
 }
 
+/** Every event the store raises is forwarded under its own name as routing key. */
+const ROUTING_KEYS = [
+  "inventory.changed",
+  "price.changed",
+  "order.placed",
+] as const satisfies readonly (keyof DemoEventMap)[];
+
+type Payload = DemoEventMap[keyof DemoEventMap][0];
+
 /**
- * Forwards the demo store's data changes (admin calls) to the topic
- * exchange under their routing keys, `inventory.changed` and
- * `price.changed`, with the contract's payloads. Events are a live feed:
- * one raised while the broker is unreachable is dropped (and counted), not
- * queued; the next change carries the current value anyway.
+ * Forwards the demo store's data changes (admin calls, orders placed and
+ * the stock they took) to the topic exchange under their routing keys,
+ * `inventory.changed`, `price.changed` and `order.placed`, with the
+ * contract's payloads. Events are a live feed: one raised while the broker
+ * is unreachable is dropped (and counted), not queued; the next change
+ * carries the current value anyway.
  */
 export class EventsPublisher {
   readonly #options: EventsPublisherOptions;
   readonly #channel: LinkedChannel;
-  readonly #onInventory = (event: InventoryChanged) => this.#publish("inventory.changed", event);
-  readonly #onPrice = (event: PriceChanged) => this.#publish("price.changed", event);
+  readonly #listeners = ROUTING_KEYS.map(
+    (key) => [key, (event: Payload) => this.#publish(key, event)] as const,
+  );
   #published = 0;
   #dropped = 0;
 
@@ -28,8 +39,7 @@ export class EventsPublisher {
     this.#channel = options.link.channel(async (channel) => {
       await channel.assertExchange(options.exchange, "topic", { durable: true });
     });
-    options.events.on("inventory.changed", this.#onInventory);
-    options.events.on("price.changed", this.#onPrice);
+    for (const [key, listener] of this.#listeners) options.events.on(key, listener);
   }
 
   get stats(): { published: number; dropped: number } {
@@ -37,11 +47,10 @@ export class EventsPublisher {
   }
 
   close(): void {
-    this.#options.events.off("inventory.changed", this.#onInventory);
-    this.#options.events.off("price.changed", this.#onPrice);
+    for (const [key, listener] of this.#listeners) this.#options.events.off(key, listener);
   }
 
-  #publish(routingKey: string, payload: InventoryChanged | PriceChanged): void {
+  #publish(routingKey: string, payload: Payload): void {
     const channel = this.#channel.current;
     if (channel === undefined) {
       this.#dropped++;

@@ -122,7 +122,8 @@ export class ShippingConsumer {
         });
         return;
       default:
-        // hang, reset, refuse: over a queue these all mean "no reply"; the request expires.
+        // hang, reset, reset-after-commit, refuse: over a queue these all mean
+        // "no reply"; the request expires.
         return;
     }
   }
@@ -146,6 +147,7 @@ export class ShippingConsumer {
       query,
       requestId: text(headers["x-request-id"]),
       traceparent: text(headers.traceparent),
+      idempotencyKey: null,
       at: new Date().toISOString(),
     });
     recorder.stats("shipping").total++;

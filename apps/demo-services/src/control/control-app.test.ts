@@ -100,6 +100,7 @@ describe("control server: request log", () => {
         query: "ids=p1,p2",
         requestId: "req-123",
         traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        idempotencyKey: null,
         at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       },
       expect.objectContaining({ path: "/products/p9", query: "", requestId: null, traceparent: null }),

@@ -21,7 +21,8 @@ const priceChange = z.strictObject({ amount: z.number().int().min(0).max(1_000_0
 
 /**
  * The control server: faults for every service (the only way to reach one
- * that refuses connections), the request log, counters and admin data changes.
+ * that refuses connections), the request log, counters, admin data changes
+ * and the count of orders placed.
  */
 export function createControlApp({ instances, recorder, store }: ControlDeps): Express {
   const app = express();
@@ -120,6 +121,9 @@ export function createControlApp({ instances, recorder, store }: ControlDeps): E
     const price = store.setPriceAmount(productId, parsed.data.amount);
     if (!price) return notFound(res);
     res.json(price);
+  });
+  app.get("/_admin/orders/count", (_req, res) => {
+    res.json(store.orderCount());
   });
   app.post("/_admin/reset", (_req, res) => {
     store.reset();

@@ -22,6 +22,8 @@ export const faultSchema = z.discriminatedUnion("mode", [
   // `body` lets a test choose the wrong shape; any JSON value but undefined.
   z.strictObject({ mode: z.literal("wrong-shape"), body: z.json().optional(), ...common }),
   z.strictObject({ mode: z.literal("reset"), ...common }),
+  // The route runs (a write is done), then the connection dies before any answer.
+  z.strictObject({ mode: z.literal("reset-after-commit"), ...common }),
   z.strictObject({ mode: z.literal("refuse") }),
 ]);
 

@@ -48,6 +48,14 @@ describe("faultSchema", () => {
     expect(faultSchema.parse({ mode: "error" })).toEqual({ mode: "error", status: 500, rate: 1 });
   });
 
+  it("takes reset-after-commit with a rate and paths", () => {
+    expect(faultSchema.parse({ mode: "reset-after-commit", rate: 0.5, paths: ["/orders"] })).toEqual({
+      mode: "reset-after-commit",
+      rate: 0.5,
+      paths: ["/orders"],
+    });
+  });
+
   it.each([
     [{ mode: "explode" }],
     [{ mode: "delay" }],
@@ -56,6 +64,7 @@ describe("faultSchema", () => {
     [{ mode: "hang", rate: 2 }],
     [{ mode: "refuse", rate: 0.5 }],
     [{ mode: "reset", typo: 1 }],
+    [{ mode: "reset-after-commit", ms: 10 }],
     [{ mode: "malformed", paths: ["no-slash"] }],
   ])("rejects %j", (body) => {
     expect(faultSchema.safeParse(body).success).toBe(false);

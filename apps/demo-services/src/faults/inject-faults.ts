@@ -10,6 +10,28 @@ const RESET_BODY = JSON.stringify({
 });
 
 /**
+ * Lets the route do its work (store the order, change the cart), then
+ * destroys the connection at its first attempt to answer, before a byte of
+ * it is sent: the caller can't tell whether the write happened.
+ */
+function resetInsteadOfAnswer(res: Response): void {
+  const socket = res.socket;
+  markServerAborted(res);
+  const cut = () => {
+    socket?.destroy();
+    return res;
+  };
+  // Every way an answer starts goes through one of these (express's send and
+  // json call end; an implicit header is a writeHead).
+  res.writeHead = cut as Response["writeHead"];
+  res.write = (() => {
+    cut();
+    return false;
+  }) as Response["write"];
+  res.end = cut as Response["end"];
+}
+
+/**
  * Middleware that plays the service's current fault, if any, on each request.
  * Mounted after the `/_faults` routes so the control API itself is never hit.
  */
@@ -51,6 +73,10 @@ export function injectFaults(state: FaultState) {
         res.write(RESET_BODY.slice(0, 40), () => socket?.destroy());
         return;
       }
+      case "reset-after-commit":
+        resetInsteadOfAnswer(res);
+        next();
+        return;
       case "refuse":
         // Handled on the listening socket; a request can't get here while refusing.
         next();

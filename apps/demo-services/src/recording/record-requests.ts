@@ -32,6 +32,7 @@ export function recordRequests(service: ServiceName, recorder: RequestRecorder) 
       query: queryAt === -1 ? "" : req.originalUrl.slice(queryAt + 1),
       requestId: header(req, "x-request-id"),
       traceparent: header(req, "traceparent"),
+      idempotencyKey: header(req, "idempotency-key"),
       at: new Date().toISOString(),
     });
     const stats = recorder.stats(service);

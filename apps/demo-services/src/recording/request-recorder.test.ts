@@ -9,6 +9,7 @@ function request(service: RecordedRequest["service"], path: string): RecordedReq
     query: "",
     requestId: null,
     traceparent: null,
+    idempotencyKey: null,
     at: "2026-01-01T00:00:00.000Z",
   };
 }

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   readonly requestId: string | null;
   /** The `traceparent` header, or null. */
   readonly traceparent: string | null;
+  /** The `Idempotency-Key` header (writes), or null. */
+  readonly idempotencyKey: string | null;
   /** ISO-8601 time the request arrived. */
   readonly at: string;
 }

@@ -52,3 +52,22 @@ export function buildOrders(): Record<string, Order[]> {
     c3: [],
   };
 }
+
+/**
+ * The lines of each seed order, by order id (`GET /orders/{orderId}`). Past
+ * orders were priced on their day, so totals need not match today's prices.
+ */
+export function buildOrderItems(): Record<string, CartItem[]> {
+  const one = (productId: string, quantity = 1): CartItem => ({ productId, quantity });
+  return {
+    o7: [one("p1"), one("p15")],
+    o6: [one("p5")],
+    o5: [one("p9")],
+    o4: [one("p1")],
+    o3: [one("p3")],
+    o2: [one("p4")],
+    o1: [one("p14")],
+    o9: [one("p7", 2), one("p22")],
+    o8: [one("p11")],
+  };
+}

@@ -77,6 +77,15 @@ describe("seed", () => {
     expect(placed).toEqual([...placed].sort().reverse());
   });
 
+  it("lists the lines of every seed order, of known products", () => {
+    const orderIds = Object.values(seed.orders).flatMap((orders) => orders.map((o) => o.orderId));
+    expect(Object.keys(seed.orderItems).sort()).toEqual([...orderIds].sort());
+    for (const items of Object.values(seed.orderItems)) {
+      expect(items.length).toBeGreaterThan(0);
+      for (const item of items) expect(ids).toContain(item.productId);
+    }
+  });
+
   it("is deeply frozen", () => {
     expect(Object.isFrozen(seed.products[0]!.images[0])).toBe(true);
     expect(Object.isFrozen(seed.stock)).toBe(true);

@@ -8,7 +8,7 @@ import type {
   Review,
   ShippingOption,
 } from "../model.js";
-import { buildCarts, buildCustomers, buildOrders } from "./customers.js";
+import { buildCarts, buildCustomers, buildOrderItems, buildOrders } from "./customers.js";
 import { buildStock } from "./inventory.js";
 import { buildPrices } from "./prices.js";
 import { buildProducts } from "./products.js";
@@ -35,6 +35,8 @@ export interface Seed {
   readonly carts: Readonly<Record<string, readonly CartItem[]>>;
   /** Orders per customer id, newest first. */
   readonly orders: Readonly<Record<string, readonly Order[]>>;
+  /** The lines of every seed order, by order id. */
+  readonly orderItems: Readonly<Record<string, readonly CartItem[]>>;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -59,6 +61,7 @@ function buildSeed(): Seed {
     customers: buildCustomers(),
     carts: buildCarts(),
     orders: buildOrders(),
+    orderItems: buildOrderItems(),
   };
 }
 

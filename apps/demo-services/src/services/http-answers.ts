@@ -1,4 +1,5 @@
 import type { Request, Response } from "express";
+import type { z } from "zod";
 import { isValidId } from "../ids.js";
 
 /** `404 {"error":"not_found"}`, the answer for every unknown id or path. */
@@ -66,4 +67,32 @@ export function idsParam(req: Request, res: Response): string[] | undefined {
     return undefined;
   }
   return ids;
+}
+
+/** `items[0].quantity` for the path `["items", 0, "quantity"]`. */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join("");
+}
+
+/**
+ * `400 {"error":"bad_request","detail":…,"field":…}` for a request body that
+ * failed its schema: the first problem, naming the field (`items[0].quantity`).
+ * A body that is not a JSON object at all has no `field`.
+ */
+export function badBody(res: Response, error: z.ZodError): void {
+  const issue = error.issues[0];
+  const path = [...(issue?.path ?? [])];
+  let problem = issue?.message ?? "invalid";
+  if (issue?.code === "unrecognized_keys" && issue.keys[0] !== undefined) {
+    path.push(issue.keys[0]);
+    problem = "unknown field";
+  }
+  if (path.length === 0) {
+    res.status(400).json({ error: "bad_request", detail: `the body must be a JSON object: ${problem}` });
+    return;
+  }
+  const field = fieldName(path);
+  res.status(400).json({ error: "bad_request", detail: `body field "${field}": ${problem}`, field });
 }

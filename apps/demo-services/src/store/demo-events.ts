@@ -13,15 +13,24 @@ export interface PriceChanged {
   readonly currency: string;
 }
 
+/** Payload of `order.placed` (contract section 3, events), raised once the order is stored. */
+export interface OrderPlaced {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly placedAt: string;
+}
+
 /** Event names are the broker routing keys, so a publisher can forward them as they are. */
 export interface DemoEventMap {
   "inventory.changed": [InventoryChanged];
   "price.changed": [PriceChanged];
+  "order.placed": [OrderPlaced];
 }
 
 /**
- * In-process events for data changes made through the admin API; an AMQP
- * publisher can subscribe and forward them to the `shop.events` exchange.
+ * In-process events for data changes (the admin API, and orders placed with
+ * the stock they took); an AMQP publisher can subscribe and forward them to
+ * the `shop.events` exchange.
  *
  * @example
  * demo.events.on("inventory.changed", (e) => publish("inventory.changed", e));

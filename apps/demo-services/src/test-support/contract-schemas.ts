@@ -84,6 +84,27 @@ export const ordersSchema = z.strictObject({
   ),
 });
 
+const orderLine = z.strictObject({ productId: id, quantity: z.number().int().positive() });
+
+/** `POST /orders`, 201 and the 200 replay. */
+export const placedOrderSchema = z.strictObject({
+  orderId: id,
+  placedAt: isoUtc,
+  status: z.literal("placed"),
+  total: money,
+  items: z.array(orderLine).min(1),
+});
+
+/** `GET /orders/{orderId}`: the order with `customerId`. */
+export const orderDetailsSchema = z.strictObject({
+  orderId: id,
+  customerId: id,
+  placedAt: isoUtc,
+  status: z.enum(["placed", "shipped", "delivered", "cancelled"]),
+  total: money,
+  items: z.array(orderLine),
+});
+
 export const customerSchema = z.strictObject({
   id,
   name: z.string().min(1),
