@@ -126,7 +126,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const clients = {} as Record<ServiceName, ServiceClient>;
   for (const service of SERVICE_NAMES) {
     const serviceConfig = config.services[service];
-    const { policy, breaker, bulkhead } = createUpstreamPolicy({
+    // Reads and writes: two pipelines over one breaker and one bulkhead per service.
+    const { policy, writePolicy, breaker, bulkhead } = createUpstreamPolicy({
       service,
       timeoutMs: serviceConfig.timeoutMs,
       breaker: config.breaker,
@@ -141,6 +142,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       balancer: overAmqp ? queueBalancer(config.amqpShippingQueue) : balancing.balancer(service),
       transport: overAmqp ?? transport,
       policy,
+      writePolicy,
       breaker,
       bulkhead,
       singleFlight,

@@ -105,6 +105,16 @@ describe("AmqpTransport", () => {
     expect(client.seen).toHaveLength(0);
   });
 
+  it("takes no writes: a clear gateway error, nothing sent", async () => {
+    const client = fakeRequester(() => reply("{}"));
+    const transport = new AmqpTransport({ client, routes: { "/quotes": "q" } });
+    const error = await failure(transport.send({ ...request(), method: "POST", body: { productId: "p1" } }));
+    expect(isGatewayError(error)).toBe(true);
+    expect(error).toMatchObject({ code: "INTERNAL", service: "shipping" });
+    expect((error as Error).message).toContain("no writes over AMQP");
+    expect(client.seen).toHaveLength(0);
+  });
+
   it("names its instance by the queue, never by the broker URL", () => {
     expect(queueBalancer("shipping.quotes").pick()).toEqual({
       id: "amqp:shipping.quotes",

@@ -8,7 +8,7 @@ import {
   UpstreamConnectionError,
 } from "../errors/index.js";
 import type { BrokerReply, BrokerRequest } from "../messaging/request-reply-client.js";
-import type { Transport, TransportRequest, TransportResponse } from "./transport.js";
+import type { Transport, TransportRequest, TransportResponse, WriteRequest } from "./transport.js";
 
 /** What the transport needs of a request/reply client (`RequestReplyClient` is one). */
 export interface BrokerRequester {
@@ -88,6 +88,15 @@ export class AmqpTransport implements Transport {
     } catch (error) {
       throw new UpstreamBadResponseError(request.service, "malformed JSON", error);
     }
+  }
+
+  /** Writes are not served over the broker: only request/reply reads are (contract section 3). */
+  async send(request: WriteRequest): Promise<TransportResponse> {
+    throw new GatewayError(
+      "INTERNAL",
+      `The ${request.service} service takes no writes over AMQP (${request.method} ${request.path})`,
+      { service: request.service },
+    );
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type http from "node:http";
 import {
   closedPortUrl,
   type FakeUpstream,
@@ -7,10 +8,10 @@ import {
 } from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
-import { isRetryable } from "../resilience/failures.js";
+import { isRetryable, isRetryableWrite } from "../resilience/failures.js";
 import { settle } from "../test-support/async.js";
 import { HttpTransport } from "./http-transport.js";
-import type { TransportRequest } from "./transport.js";
+import type { TransportRequest, WriteRequest } from "./transport.js";
 
 let servers: FakeUpstream[] = [];
 let transports: HttpTransport[] = [];
@@ -36,6 +37,23 @@ function request(baseUrl: string, overrides: Partial<TransportRequest> = {}): Tr
     signal: new AbortController().signal,
     ...overrides,
   };
+}
+
+function write(baseUrl: string, overrides: Partial<WriteRequest> = {}): WriteRequest {
+  return {
+    ...request(baseUrl),
+    path: "/carts/c1/items/p1",
+    method: "PUT",
+    body: { quantity: 2 },
+    ...overrides,
+  };
+}
+
+/** The request body as text, read by a fake upstream. */
+async function bodyOf(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 afterEach(async () => {
@@ -154,5 +172,124 @@ describe("HttpTransport", () => {
     const client = transport();
     for (let i = 0; i < 3; i++) await client.get(request(server.url));
     expect(ports.size).toBe(1);
+  });
+});
+
+describe("HttpTransport writes", () => {
+  it("sends PUT, POST and DELETE with their method, a JSON body and its content type, and parses a 2xx answer", async () => {
+    const bodies: string[] = [];
+    const server = await upstream(async (req, res) => {
+      bodies.push(await bodyOf(req));
+      sendJson(res, req.method === "POST" ? 201 : 200, { method: req.method });
+    });
+    const client = transport();
+    const headers = { "x-request-id": "req-7", "idempotency-key": "key-00001" };
+    await expect(client.send(write(server.url, { headers }))).resolves.toEqual({
+      status: 200,
+      body: { method: "PUT" },
+    });
+    await expect(
+      client.send(
+        write(server.url, { method: "POST", path: "/orders", body: { customerId: "c1" }, headers }),
+      ),
+    ).resolves.toEqual({ status: 201, body: { method: "POST" } });
+    await expect(client.send(write(server.url, { method: "DELETE", body: undefined }))).resolves.toEqual({
+      status: 200,
+      body: { method: "DELETE" },
+    });
+    expect(server.requests.map((r) => [r.method, r.url])).toEqual([
+      ["PUT", "/carts/c1/items/p1"],
+      ["POST", "/orders"],
+      ["DELETE", "/carts/c1/items/p1"],
+    ]);
+    expect(bodies).toEqual(['{"quantity":2}', '{"customerId":"c1"}', ""]);
+    const [put, post, del] = server.requests.map((r) => r.headers);
+    expect(put?.["content-type"]).toBe("application/json");
+    expect(put?.["content-length"]).toBe(String('{"quantity":2}'.length));
+    expect(post).toMatchObject({
+      "content-type": "application/json",
+      "x-request-id": "req-7",
+      "idempotency-key": "key-00001",
+    });
+    expect(del?.["content-type"]).toBeUndefined();
+  });
+
+  it("sends no content type of its own for a write without a body", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, {}));
+    await transport().send(write(server.url, { method: "POST", body: undefined }));
+    expect(server.requests[0]?.headers["content-type"]).toBeUndefined();
+  });
+
+  it("parses a 4xx answer's JSON body, the service's reason", async () => {
+    const server = await upstream((_req, res) =>
+      sendJson(res, 409, { error: "out_of_stock", productId: "p1" }),
+    );
+    await expect(transport().send(write(server.url))).resolves.toEqual({
+      status: 409,
+      body: { error: "out_of_stock", productId: "p1" },
+    });
+  });
+
+  it("answers a 4xx without a readable reason with no body, and a 5xx with none", async () => {
+    const server = await upstream((req, res) => {
+      if (req.url === "/empty") res.writeHead(422).end();
+      else if (req.url === "/text") sendJson(res, 400, "<html>bad</html>");
+      else sendJson(res, 503, { error: "busy" });
+    });
+    const client = transport();
+    await expect(client.send(write(server.url, { path: "/empty" }))).resolves.toEqual({
+      status: 422,
+      body: undefined,
+    });
+    await expect(client.send(write(server.url, { path: "/text" }))).resolves.toEqual({
+      status: 400,
+      body: undefined,
+    });
+    await expect(client.send(write(server.url))).resolves.toEqual({ status: 503, body: undefined });
+  });
+
+  it("fails a 2xx answer that is not JSON with UpstreamBadResponseError; an empty one is no body", async () => {
+    const server = await upstream((req, res) => {
+      if (req.url === "/empty") res.writeHead(204).end();
+      else sendJson(res, 200, "{not json");
+    });
+    const client = transport();
+    await expect(client.send(write(server.url))).rejects.toBeInstanceOf(UpstreamBadResponseError);
+    await expect(client.send(write(server.url, { path: "/empty" }))).resolves.toEqual({
+      status: 204,
+      body: undefined,
+    });
+  });
+
+  it("tells a refused connection, where nothing was sent, from a reset after the request was sent", async () => {
+    const refused = (await settle(transport().send(write(await closedPortUrl())))) as { error: unknown };
+    expect(refused.error).toBeInstanceOf(UpstreamConnectionError);
+    expect(refused.error).toMatchObject({ beforeResponse: true, notSent: true, service: "catalog" });
+    expect(isRetryableWrite(refused.error)).toBe(true);
+
+    const server = await upstream(async (req) => {
+      await bodyOf(req);
+      req.socket.destroy();
+    });
+    const reset = (await settle(transport().send(write(server.url)))) as { error: unknown };
+    expect(server.requests).toHaveLength(1);
+    expect(reset.error).toBeInstanceOf(UpstreamConnectionError);
+    expect(reset.error).toMatchObject({ beforeResponse: true, notSent: false });
+    expect(isRetryableWrite(reset.error)).toBe(false);
+  });
+
+  it("marks a refused GET as not sent too", async () => {
+    const outcome = (await settle(transport().get(request(await closedPortUrl())))) as { error: unknown };
+    expect(outcome.error).toMatchObject({ notSent: true });
+  });
+
+  it("closes the socket of an aborted write, failing with ClientClosedError", async () => {
+    const server = await upstream(() => {});
+    const controller = new AbortController();
+    const pending = settle(transport().send(write(server.url, { signal: controller.signal })));
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    expect(((await pending) as { error: unknown }).error).toBeInstanceOf(ClientClosedError);
+    await server.requests[0]?.closedEarly;
   });
 });

@@ -1,12 +1,19 @@
 import axios, { type AxiosAdapter, type AxiosInstance, type AxiosResponse } from "axios";
 import { Agent, type Dispatcher } from "undici";
-import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
+import {
+  ClientClosedError,
+  GatewayError,
+  UpstreamBadResponseError,
+  UpstreamConnectionError,
+} from "../errors/index.js";
 import {
   queryString,
   type StreamResponse,
   type Transport,
   type TransportRequest,
   type TransportResponse,
+  type WriteMethod,
+  type WriteRequest,
 } from "./transport.js";
 
 export interface HttpTransportOptions {
@@ -34,6 +41,8 @@ class BodyTooLargeError extends Error {
  * clients keep axios's API (config, interceptors), undici does the I/O,
  * which profiles showed far cheaper than axios's own http adapter
  * (docs/performance.md). The body is handed back unread, as a stream.
+ * A write (`HttpTransport.send`) passes its method and its body, already
+ * serialised as JSON; a GET (axios's lower-case "get") carries neither.
  */
 function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target): AxiosAdapter {
   return async function undiciAdapter(config) {
@@ -42,11 +51,20 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target): Axi
     for (const [name, value] of Object.entries(config.headers ?? {})) {
       if (typeof value === "string") headers[name] = value;
     }
+    let method: Dispatcher.HttpMethod = "GET";
+    let body: string | undefined;
+    if (config.method !== "get") {
+      method = (config.method ?? "get").toUpperCase() as Dispatcher.HttpMethod;
+      body = config.data as string | undefined;
+      // axios gives a body-less POST or PUT a form content type of its own: there is no form.
+      if (body === undefined) delete headers["Content-Type"];
+    }
     const response = await agent.request({
       origin,
       path: prefix + (config.url ?? ""),
-      method: "GET",
+      method,
       headers,
+      body,
       signal: (config.signal as AbortSignal | undefined) ?? null,
     });
     // undici's whole answer travels as `data`, its headers included: given
@@ -131,6 +149,56 @@ export class HttpTransport implements Transport {
     }
   }
 
+  /**
+   * Sends one write through the same axios instance and undici pool. The
+   * body of a 2xx answer is parsed as JSON (an empty one is undefined), as
+   * is a 4xx's (the service's reason; undefined when unreadable); a 3xx or
+   * 5xx's is drained. A connection refused before anything was sent fails
+   * with `notSent`; a reset after the request went out does not.
+   */
+  async send(request: WriteRequest): Promise<TransportResponse> {
+    let data: string | undefined;
+    let headers = request.headers;
+    if (request.body !== undefined) {
+      try {
+        data = JSON.stringify(request.body);
+      } catch (error) {
+        throw new GatewayError("INTERNAL", `The body for the ${request.service} service is not JSON`, {
+          service: request.service,
+          cause: error,
+        });
+      }
+      headers = { ...headers, "content-type": "application/json" };
+    }
+    const response = await this.#send(request, { method: request.method, data, headers });
+    const status = response.statusCode;
+    const answered = status >= 200 && status < 300;
+    if (!answered && (status < 400 || status >= 500)) {
+      response.body.dump().catch(() => {});
+      return { status, body: undefined };
+    }
+    let text: string;
+    try {
+      text = await readText(response.body, this.#maxBodyBytes);
+    } catch (error) {
+      if (request.signal.aborted) throw new ClientClosedError();
+      // The refusal arrived; only its reason did not.
+      if (!answered) return { status, body: undefined };
+      if (error instanceof BodyTooLargeError) {
+        throw new UpstreamBadResponseError(request.service, "body too large", error);
+      }
+      // The write was answered but its answer broke off: its outcome is known to the service only.
+      throw new UpstreamConnectionError(request.service, false, error);
+    }
+    if (text === "") return { status, body: undefined };
+    try {
+      return { status, body: JSON.parse(text) as unknown };
+    } catch (error) {
+      if (!answered) return { status, body: undefined };
+      throw new UpstreamBadResponseError(request.service, "malformed JSON", error);
+    }
+  }
+
   /** The raw answer, body unread and not decompressed, for relaying as it is. */
   async stream(request: TransportRequest): Promise<StreamResponse> {
     const response = await this.#send(request);
@@ -145,22 +213,41 @@ export class HttpTransport implements Transport {
     await this.#agent.destroy();
   }
 
-  /** Sends the GET; resolves once the status and headers arrived. */
-  async #send(request: TransportRequest): Promise<Dispatcher.ResponseData> {
+  /** Sends the GET, or the write; resolves once the status and headers arrived. */
+  async #send(
+    request: TransportRequest,
+    write?: {
+      method: WriteMethod;
+      data: string | undefined;
+      headers: Readonly<Record<string, string>>;
+    },
+  ): Promise<Dispatcher.ResponseData> {
     // A caller already gone: no connection is even opened.
     if (request.signal.aborted) throw new ClientClosedError();
     try {
-      const response = await this.#axios.request<Dispatcher.ResponseData>({
-        url: request.path + queryString(request.query),
-        baseURL: request.baseUrl,
-        headers: request.headers,
-        signal: request.signal,
-      });
+      // Two literal configs, so a GET's stays exactly what it was (axios merges every key it is given).
+      const response =
+        write === undefined
+          ? await this.#axios.request<Dispatcher.ResponseData>({
+              url: request.path + queryString(request.query),
+              baseURL: request.baseUrl,
+              headers: request.headers,
+              signal: request.signal,
+            })
+          : await this.#axios.request<Dispatcher.ResponseData>({
+              url: request.path + queryString(request.query),
+              baseURL: request.baseUrl,
+              method: write.method,
+              headers: write.headers,
+              data: write.data,
+              signal: request.signal,
+            });
       return response.data;
     } catch (error) {
       if (request.signal.aborted) throw new ClientClosedError();
       // Refused, reset or cut before any answer arrived: safe to retry an idempotent call.
-      throw new UpstreamConnectionError(request.service, true, error);
+      // Refused on connect, nothing was sent at all: safe to retry even a write.
+      throw new UpstreamConnectionError(request.service, true, error, wasRefused(error));
     }
   }
 
@@ -175,6 +262,19 @@ export class HttpTransport implements Transport {
     }
     return target;
   }
+}
+
+/**
+ * True when the connection was refused on connect (`ECONNREFUSED`), so the
+ * request never left: a reset (`ECONNRESET`, undici's `UND_ERR_SOCKET`)
+ * may come after it was sent. With several addresses tried, every one must
+ * have refused.
+ */
+function wasRefused(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  if (Array.isArray(errors) && errors.length > 0) return errors.every(wasRefused);
+  return code === "ECONNREFUSED";
 }
 
 /** The whole body as UTF-8 text, failing past `limit` bytes (the socket is then closed). */

@@ -8,6 +8,7 @@ export {
 export { HttpTransport, type HttpTransportOptions } from "./http-transport.js";
 export {
   type GetOptions,
+  type SendOptions,
   ServiceClient,
   type ServiceClientOptions,
   type StreamOptions,
@@ -19,6 +20,8 @@ export {
   type Transport,
   type TransportRequest,
   type TransportResponse,
+  type WriteMethod,
+  type WriteRequest,
 } from "./transport.js";
 export {
   type CacheStoreKind,

@@ -10,19 +10,25 @@ import {
   UpstreamNotFoundError,
   UpstreamRejectedError,
   UpstreamStatusError,
+  UpstreamWriteRejectedError,
 } from "../errors/index.js";
 import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Pipeline } from "../resilience/policy.js";
-import { queryString, type StreamResponse, type Transport } from "./transport.js";
+import { queryString, type StreamResponse, type Transport, type WriteMethod } from "./transport.js";
 import { outcomeOf, type UpstreamObserver, type UpstreamOutcome } from "./upstream-observer.js";
 
 export interface ServiceClientOptions {
   service: string;
   balancer: LoadBalancer;
   transport: Transport;
-  /** The resilience pipeline, composed once (see `createUpstreamPolicy`). */
+  /** The resilience pipeline of reads, composed once (see `createUpstreamPolicy`). */
   policy: Pipeline;
+  /**
+   * The pipeline of writes (`send`), composed once over the same breaker
+   * and bulkhead as `policy`; it retries only a refused connection.
+   */
+  writePolicy: Pipeline;
   breaker: CircuitBreakerPolicy;
   bulkhead: BulkheadPolicy;
   singleFlight: SingleFlight;
@@ -41,11 +47,31 @@ export interface StreamOptions extends GetOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+export interface SendOptions<S extends z.ZodType> {
+  /** The JSON body, sent with `content-type: application/json`; none when undefined. */
+  readonly body?: unknown;
+  /**
+   * Extra request headers, e.g. `Idempotency-Key` (names are sent in lower
+   * case); the request id and trace context are always sent.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The shape of a 2xx answer; another shape is `UPSTREAM_BAD_RESPONSE`, a failure. */
+  readonly schema: S;
+}
+
+/**
+ * Statuses a write's upstream may answer that are not relayed to the
+ * client as they are: they speak of the BFF's own credentials or quota
+ * towards the service, not of the client's request (502, `UPSTREAM_REJECTED`).
+ */
+const NOT_RELAYED: ReadonlySet<number> = new Set([401, 403, 407, 429]);
+
 /**
  * A typed client for one upstream service. Each GET is coalesced with
  * identical ones in flight, then run through the resilience pipeline, sent
  * to an instance picked by the load balancer, and its answer validated
- * against `schema` before anyone trusts it.
+ * against `schema` before anyone trusts it. Writes (`send`) are never
+ * coalesced or cached, and are retried only when nothing was sent.
  */
 export class ServiceClient {
   readonly service: string;
@@ -53,6 +79,8 @@ export class ServiceClient {
   readonly bulkhead: BulkheadPolicy;
   readonly #options: ServiceClientOptions;
   readonly #onJoin: () => void;
+  /** Every coalescing key of this service starts with it (`get`). */
+  readonly #keyPrefix: string;
 
   constructor(options: ServiceClientOptions) {
     this.service = options.service;
@@ -60,6 +88,7 @@ export class ServiceClient {
     this.bulkhead = options.bulkhead;
     this.#options = options;
     this.#onJoin = () => options.observer?.coalesced?.(options.service);
+    this.#keyPrefix = `${options.service} `;
   }
 
   /** GETs `path` (segments encoded with `encodePath`) and validates the JSON answer. */
@@ -69,6 +98,7 @@ export class ServiceClient {
     schema: S,
     options: GetOptions = {},
   ): Promise<z.output<S>> {
+    // Starts with #keyPrefix: a write forgets this service's calls in flight by it.
     const key = `${this.service} ${path}${queryString(options.query)}`;
     const fresh = this.#options.freshCache;
     if (fresh !== undefined) {
@@ -99,6 +129,72 @@ export class ServiceClient {
       }
       return value;
     } finally {
+      ctx.timings.record(this.service, performance.now() - started);
+    }
+  }
+
+  /**
+   * Sends one write (`POST`, `PUT`, `DELETE`; path segments encoded with
+   * `encodePath`) through the write pipeline: bulkhead, breaker and timeout
+   * shared with reads, retried only when the connection was refused before
+   * anything was sent (another instance is tried first). Never coalesced,
+   * never cached. The request id, trace context and `headers` (e.g.
+   * `Idempotency-Key`) are forwarded.
+   *
+   * A 2xx answer is validated against `schema`; a 404 is
+   * `UpstreamNotFoundError` and another 4xx `UpstreamWriteRejectedError`
+   * (the upstream's status and reason, relayed as they are), both answers
+   * for the breaker; a 5xx is `UpstreamStatusError`, a failure.
+   *
+   * When it settles, however it went, reads of this service already in
+   * flight are no longer joined: a read that starts after the write is its
+   * own call, so it sees the write.
+   *
+   * @example
+   * const cart = await clients.cart.send(ctx, "PUT", encodePath`/carts/${c}/items/${p}`, {
+   *   body: { quantity: 2 },
+   *   schema: cartSchema,
+   * });
+   */
+  async send<S extends z.ZodType>(
+    ctx: RequestContext,
+    method: WriteMethod,
+    path: string,
+    options: SendOptions<S>,
+  ): Promise<z.output<S>> {
+    const observer = this.#options.observer;
+    const started = performance.now();
+    const headers: Record<string, string> = {};
+    if (options.headers !== undefined) {
+      for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
+    }
+    headers.accept = "application/json";
+    headers["x-request-id"] = ctx.requestId;
+    headers.traceparent = traceparentOf(ctx.trace);
+    // Instances this call tried: a retry (after a refusal) goes elsewhere when it can.
+    const tried = new Set<string>();
+    try {
+      const value = await this.#options.writePolicy.execute(
+        (attemptCtx) => {
+          const instance = this.#options.balancer.pick(tried.size === 0 ? undefined : { avoid: tried });
+          tried.add(instance.id);
+          return this.#writeAttempt(attemptCtx, instance, method, path, options, headers);
+        },
+        { signal: ctx.signal, deadline: ctx.deadline },
+      );
+      observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
+      return value;
+    } catch (error) {
+      observer?.call?.({
+        service: this.service,
+        outcome: outcomeOf(error),
+        durationMs: performance.now() - started,
+        error,
+      });
+      throw error;
+    } finally {
+      // A failed or timed-out write may have happened too: forget on every outcome.
+      this.#options.singleFlight.forget(this.#keyPrefix);
       ctx.timings.record(this.service, performance.now() - started);
     }
   }
@@ -272,6 +368,68 @@ export class ServiceClient {
       }
       throw error;
     }
+  }
+
+  /** One write at one instance: send, classify the status, validate the answer, report. */
+  async #writeAttempt<S extends z.ZodType>(
+    attemptCtx: PolicyContext,
+    instance: ServiceInstance,
+    method: WriteMethod,
+    path: string,
+    options: SendOptions<S>,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<z.output<S>> {
+    const observer = this.#options.observer;
+    const started = performance.now();
+    let status: number | undefined;
+    try {
+      const response = await this.#options.transport.send({
+        service: this.service,
+        baseUrl: instance.url,
+        path,
+        method,
+        body: options.body,
+        headers,
+        signal: attemptCtx.signal,
+      });
+      status = response.status;
+      const value = this.#writeAnswer(status, response.body, options.schema);
+      observer?.attempt?.({
+        service: this.service,
+        instance,
+        outcome: "ok",
+        durationMs: performance.now() - started,
+        status,
+      });
+      return value;
+    } catch (error) {
+      // A timed-out attempt is aborted with the timeout as the reason.
+      const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
+      observer?.attempt?.({
+        service: this.service,
+        instance,
+        outcome: outcomeOf(cause),
+        durationMs: performance.now() - started,
+        error: cause,
+        ...(status === undefined ? {} : { status }),
+      });
+      throw error;
+    }
+  }
+
+  /** What a write's answer means: the service's refusal (relayed), a failure, or a body matching `schema`. */
+  #writeAnswer<S extends z.ZodType>(status: number, body: unknown, schema: S): z.output<S> {
+    if (status >= 200 && status < 300) {
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) throw new UpstreamBadResponseError(this.service, "unexpected shape", parsed.error);
+      return parsed.data;
+    }
+    if (status === 404) throw new UpstreamNotFoundError(this.service, body);
+    if (status >= 400 && status < 500) {
+      if (NOT_RELAYED.has(status)) throw new UpstreamRejectedError(this.service, status);
+      throw new UpstreamWriteRejectedError(this.service, status, body);
+    }
+    throw new UpstreamStatusError(this.service, status);
   }
 
   /** What an answer means: a 404, another 4xx, a 5xx, or a body that must match `schema`. */

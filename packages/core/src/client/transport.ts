@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../errors/index.js";
 
-/** One GET to one instance of an upstream service. */
+/** One request to one instance of an upstream service (a GET, unless a {@link WriteRequest}). */
 export interface TransportRequest {
   /** Names the service in errors (never the URL: clients must not see hosts). */
   readonly service: string;
@@ -12,9 +12,23 @@ export interface TransportRequest {
   readonly signal: AbortSignal;
 }
 
+/** The methods a write may use (contract 2.6). */
+export type WriteMethod = "POST" | "PUT" | "DELETE";
+
+/** One write to one instance: never retried by the transport, its body sent as JSON. */
+export interface WriteRequest extends TransportRequest {
+  readonly method: WriteMethod;
+  /** Serialised as JSON with `content-type: application/json`; none when undefined. */
+  readonly body?: unknown;
+}
+
 export interface TransportResponse {
   readonly status: number;
-  /** The parsed JSON body of a 2xx answer; undefined otherwise. */
+  /**
+   * The parsed JSON body of a 2xx answer, and of a write's 4xx answer (the
+   * service's reason, e.g. `{"error":"out_of_stock"}`, or undefined when it
+   * sent none or not JSON); undefined otherwise.
+   */
   readonly body: unknown;
 }
 
@@ -29,6 +43,13 @@ export interface StreamResponse {
 /** Moves a request to an instance and back; HTTP today, AMQP for some services. */
 export interface Transport {
   get(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Sends one write. A connection refused before anything was sent fails
+   * with `UpstreamConnectionError` whose `notSent` is true; any other
+   * connection failure leaves the outcome uncertain (`notSent` false).
+   * A transport that cannot write throws a GatewayError (`INTERNAL`).
+   */
+  send(request: WriteRequest): Promise<TransportResponse>;
   /** Resolves once the status and headers arrived; only transports that can stream have it. */
   stream?(request: TransportRequest): Promise<StreamResponse>;
   close(): Promise<void>;

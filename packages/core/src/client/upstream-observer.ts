@@ -3,7 +3,7 @@ import { isGatewayError } from "../errors/index.js";
 
 /** How one upstream call or attempt ended, as metrics, logs and load balancing see it. */
 export type UpstreamOutcome =
-  /** An answer: 2xx, or a 4xx such as 404 (the service works). */
+  /** An answer: 2xx, or a 4xx such as 404 or a write's 409 (the service works). */
   | "ok"
   /** 5xx, bad JSON, wrong shape, connection error. */
   | "error"
@@ -70,6 +70,7 @@ export function outcomeOf(error: unknown): UpstreamOutcome {
   switch (error.code) {
     case "UPSTREAM_NOT_FOUND":
     case "UPSTREAM_REJECTED":
+    case "UPSTREAM_WRITE_REJECTED":
       return "ok";
     case "UPSTREAM_TIMEOUT":
       return "timeout";

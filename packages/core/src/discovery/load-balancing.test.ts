@@ -60,7 +60,7 @@ function balancedClient(
   const attempts: UpstreamAttemptEvent[] = [];
   const inner = balancing.balancer("catalog");
   const transport = new HttpTransport();
-  const { policy, breaker, bulkhead } = createUpstreamPolicy({
+  const { policy, writePolicy, breaker, bulkhead } = createUpstreamPolicy({
     service: "catalog",
     timeoutMs: 1000,
     // The breaker is per service and stays out of the way here: ejection is per instance.
@@ -84,6 +84,7 @@ function balancedClient(
     },
     transport,
     policy,
+    writePolicy,
     breaker,
     bulkhead,
     singleFlight: new SingleFlight(),

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   UPSTREAM_NOT_FOUND: { status: 404, title: "Not found" },
   UPSTREAM_REJECTED: { status: 502, title: "Bad gateway" },
+  // Answered with the upstream's own 4xx (the error's `statusOverride`); 422 only names the family.
+  UPSTREAM_WRITE_REJECTED: { status: 422, title: "Rejected by the service" },
   UPSTREAM_STATUS: { status: 502, title: "Bad gateway" },
   UPSTREAM_BAD_RESPONSE: { status: 502, title: "Bad gateway" },
   UPSTREAM_CONNECTION: { status: 502, title: "Bad gateway" },

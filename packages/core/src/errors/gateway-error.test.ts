@@ -22,6 +22,7 @@ import {
   UpstreamRejectedError,
   UpstreamStatusError,
   UpstreamTimeoutError,
+  UpstreamWriteRejectedError,
   UriTooLongError,
 } from "./gateway-error.js";
 
@@ -33,6 +34,7 @@ const examples: ReadonlyArray<readonly [GatewayError, number]> = [
   [new RateLimitedError(12), 429],
   [new UpstreamNotFoundError("catalog"), 404],
   [new UpstreamRejectedError("catalog", 400), 502],
+  [new UpstreamWriteRejectedError("orders", 409, { error: "out_of_stock", productId: "p1" }), 409],
   [new UpstreamStatusError("catalog", 500), 502],
   [new UpstreamBadResponseError("catalog", "malformed JSON"), 502],
   [new UpstreamConnectionError("catalog", true), 502],
@@ -73,6 +75,7 @@ describe("ERROR_CODES", () => {
       RATE_LIMITED: 429,
       UPSTREAM_NOT_FOUND: 404,
       UPSTREAM_REJECTED: 502,
+      UPSTREAM_WRITE_REJECTED: 422,
       UPSTREAM_STATUS: 502,
       UPSTREAM_BAD_RESPONSE: 502,
       UPSTREAM_CONNECTION: 502,
@@ -90,8 +93,9 @@ describe("ERROR_CODES", () => {
       INTERNAL: 500,
     });
     // Every client-facing failure status is one the contract lists (405, 413, 414, 431: section 6; 499/500: never an answer body),
-    // or 403, a WebSocket upgrade from a foreign origin, where the contract is silent (docs/hardening.md).
-    const documented = new Set([400, 401, 403, 404, 405, 413, 414, 429, 431, 499, 500, 502, 503, 504]);
+    // or 403, a WebSocket upgrade from a foreign origin, where the contract is silent (docs/hardening.md);
+    // 422: a write the service refused (2.6), whose own status an error may carry instead (statusOverride).
+    const documented = new Set([400, 401, 403, 404, 405, 413, 414, 422, 429, 431, 499, 500, 502, 503, 504]);
     for (const status of Object.values(statuses)) expect(documented.has(status)).toBe(true);
   });
 });
@@ -135,6 +139,58 @@ describe("GatewayError subclasses", () => {
     const cause = new Error("ECONNREFUSED 127.0.0.1:7101");
     expect(new UpstreamConnectionError("catalog", true, cause).cause).toBe(cause);
     expect(new UpstreamConnectionError("catalog", true).beforeResponse).toBe(true);
+  });
+
+  it("answers a refused write with the upstream's own 4xx and names the service's reason", () => {
+    for (const status of [400, 409, 410, 422]) {
+      const error = new UpstreamWriteRejectedError("orders", status, {
+        error: "out_of_stock",
+        productId: "p1",
+      });
+      expect(error).toMatchObject({
+        code: "UPSTREAM_WRITE_REJECTED",
+        status,
+        statusOverride: status,
+        upstreamStatus: status,
+        reason: "out_of_stock",
+        body: { error: "out_of_stock", productId: "p1" },
+      });
+      expect(error.message).toBe("The orders service refused the request: out_of_stock");
+    }
+    expect(() => new UpstreamWriteRejectedError("orders", 503)).toThrow(RangeError);
+    expect(() => new UpstreamWriteRejectedError("orders", 200)).toThrow(RangeError);
+  });
+
+  it("keeps an upstream's free text out of the message: only a short reason token is named", () => {
+    const leaky = { error: "connect ECONNREFUSED 10.0.0.7:5432 at Db.query (/srv/app/db.js:12)" };
+    const rejected = new UpstreamWriteRejectedError("cart", 422, leaky);
+    expect(rejected.reason).toBeUndefined();
+    expect(rejected.message).toBe("The cart service refused the request");
+    expect(rejected.body).toBe(leaky);
+    expect(new UpstreamWriteRejectedError("cart", 422, "not json").reason).toBeUndefined();
+  });
+
+  it("carries a write's 404 body and reason; a read's 404 has neither", () => {
+    const error = new UpstreamNotFoundError("cart", { error: "unknown_product" });
+    expect(error).toMatchObject({
+      status: 404,
+      reason: "unknown_product",
+      body: { error: "unknown_product" },
+    });
+    expect(error.message).toBe("The cart service has no such resource: unknown_product");
+    expect(new UpstreamNotFoundError("catalog")).toMatchObject({ reason: undefined, body: undefined });
+    expect(new UpstreamNotFoundError("catalog").message).toBe("The catalog service has no such resource");
+  });
+
+  it("answers with a code's status unless the error carries its own", () => {
+    expect(new GatewayError("UPSTREAM_WRITE_REJECTED", "x").status).toBe(422);
+    expect(new GatewayError("UPSTREAM_WRITE_REJECTED", "x", { statusOverride: 409 }).status).toBe(409);
+    expect(new UpstreamStatusError("catalog", 503).statusOverride).toBeUndefined();
+  });
+
+  it("tells a refused connection (nothing sent) from one that failed after sending", () => {
+    expect(new UpstreamConnectionError("orders", true, undefined, true).notSent).toBe(true);
+    expect(new UpstreamConnectionError("orders", true).notSent).toBe(false);
   });
 
   it("names the variable of a configuration error", () => {

@@ -12,6 +12,11 @@ export interface GatewayErrorOptions {
   service?: string;
   /** Seconds a client should wait before trying again (503, 429). */
   retryAfterS?: number;
+  /**
+   * The HTTP status of this one error when it is not its code's
+   * (`ERROR_CODES`): a write's 4xx relayed with the upstream's own status.
+   */
+  statusOverride?: number;
 }
 
 /**
@@ -22,6 +27,7 @@ export class GatewayError extends Error {
   readonly code: ErrorCode;
   readonly service: string | undefined;
   readonly retryAfterS: number | undefined;
+  readonly statusOverride: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -29,10 +35,12 @@ export class GatewayError extends Error {
     this.code = code;
     this.service = options.service;
     this.retryAfterS = options.retryAfterS;
+    this.statusOverride = options.statusOverride;
   }
 
+  /** The HTTP status it is answered with: its own override, else its code's. */
   get status(): number {
-    return ERROR_CODES[this.code].status;
+    return this.statusOverride ?? ERROR_CODES[this.code].status;
   }
 
   get [GATEWAY_ERROR](): true {
@@ -71,10 +79,66 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
-/** The upstream answered 404: an answer, not a failure of the service. */
+/**
+ * The service's reason for refusing a request: the `error` field of its JSON
+ * answer (`{"error":"out_of_stock"}`), only when it is a short token, so an
+ * upstream's free text (hosts, stack traces) never reaches a client.
+ */
+function reasonOf(body: unknown): string | undefined {
+  const reason = (body as { error?: unknown } | null | undefined)?.error;
+  return typeof reason === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(reason) ? reason : undefined;
+}
+
+/**
+ * The upstream answered 404: an answer, not a failure of the service. A
+ * write's 404 carries the service's JSON answer (`{"error":"unknown_product"}`)
+ * and its reason, which the message names.
+ */
 export class UpstreamNotFoundError extends GatewayError {
-  constructor(service: string) {
-    super("UPSTREAM_NOT_FOUND", `The ${service} service has no such resource`, { service });
+  /** The service's reason (its answer's `error` field), when it gave a short one. */
+  readonly reason: string | undefined;
+
+  constructor(
+    service: string,
+    /** The service's parsed JSON answer, when there was one (writes). */
+    readonly body?: unknown,
+  ) {
+    const reason = reasonOf(body);
+    super(
+      "UPSTREAM_NOT_FOUND",
+      `The ${service} service has no such resource${reason === undefined ? "" : `: ${reason}`}`,
+      { service },
+    );
+    this.reason = reason;
+  }
+}
+
+/**
+ * A write's 4xx (other than 404): the service works and refused the write
+ * (409 `out_of_stock`, 422). Answered with the upstream's own status and
+ * the service's reason in the message (contract 2.6), so the BFF relays it
+ * as it is. Counted as an answer by the breaker.
+ */
+export class UpstreamWriteRejectedError extends GatewayError {
+  /** The service's reason (its answer's `error` field), when it gave a short one. */
+  readonly reason: string | undefined;
+
+  constructor(
+    service: string,
+    readonly upstreamStatus: number,
+    /** The service's parsed JSON answer, e.g. `{"error":"out_of_stock","productId":"p1"}`. */
+    readonly body?: unknown,
+  ) {
+    if (!Number.isInteger(upstreamStatus) || upstreamStatus < 400 || upstreamStatus > 499) {
+      throw new RangeError(`A rejected write has a 4xx status, not ${upstreamStatus}`);
+    }
+    const reason = reasonOf(body);
+    super(
+      "UPSTREAM_WRITE_REJECTED",
+      `The ${service} service refused the request${reason === undefined ? "" : `: ${reason}`}`,
+      { service, statusOverride: upstreamStatus },
+    );
+    this.reason = reason;
   }
 }
 
@@ -115,6 +179,12 @@ export class UpstreamConnectionError extends GatewayError {
     /** True when the connection failed before any answer began: safe to retry an idempotent call. */
     readonly beforeResponse: boolean,
     cause?: unknown,
+    /**
+     * True when the request was not sent at all (the connection was
+     * refused): safe to retry even a write. A reset after the request went
+     * out is `beforeResponse` but not `notSent`: its outcome is uncertain.
+     */
+    readonly notSent = false,
   ) {
     super("UPSTREAM_CONNECTION", `The ${service} service could not be reached`, { service, cause });
   }

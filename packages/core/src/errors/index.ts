@@ -24,6 +24,7 @@ export {
   UpstreamRejectedError,
   UpstreamStatusError,
   UpstreamTimeoutError,
+  UpstreamWriteRejectedError,
   UriTooLongError,
 } from "./gateway-error.js";
 export { withoutStackTraces } from "./without-stack-traces.js";

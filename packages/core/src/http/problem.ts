@@ -20,7 +20,9 @@ const TYPE_BASE = "https://portico.dev/problems/";
 /** Maps any thrown value to its problem: the one place errors become HTTP. */
 export function problemOf(error: unknown, instance: string, requestId: string): Problem {
   const known = toGatewayError(error);
-  const { status, title } = ERROR_CODES[known.code];
+  const { title } = ERROR_CODES[known.code];
+  // The code's status, unless this error carries its own (a relayed write's 4xx).
+  const status = known.status;
   return {
     type: `${TYPE_BASE}${known.code.toLowerCase().replaceAll("_", "-")}`,
     title,

@@ -18,8 +18,9 @@ import {
   UpstreamRejectedError,
   UpstreamStatusError,
   UpstreamTimeoutError,
+  UpstreamWriteRejectedError,
 } from "../errors/index.js";
-import { isAbandoned, isRetryable, isServiceFailure } from "./failures.js";
+import { isAbandoned, isRetryable, isRetryableWrite, isServiceFailure } from "./failures.js";
 
 interface Case {
   readonly error: unknown;
@@ -66,6 +67,12 @@ const cases: Record<string, Case> = {
   },
   "a 404": { error: new UpstreamNotFoundError("s"), failure: false, retryable: false, abandoned: false },
   "a 400": { error: new UpstreamRejectedError("s", 400), failure: false, retryable: false, abandoned: false },
+  "a write's 409": {
+    error: new UpstreamWriteRejectedError("s", 409, { error: "out_of_stock" }),
+    failure: false,
+    retryable: false,
+    abandoned: false,
+  },
   "a client that left": { error: new ClientClosedError(), failure: false, retryable: false, abandoned: true },
   "a deadline already gone": {
     error: new DeadlineExceededError("s"),
@@ -135,5 +142,38 @@ describe("failure classification", () => {
     });
     expect(isRetryable(foreign)).toBe(true);
     expect(isServiceFailure(foreign)).toBe(true);
+  });
+});
+
+describe("which failures a write may retry", () => {
+  it("retries only a connection refused before anything was sent", () => {
+    expect(isRetryableWrite(new UpstreamConnectionError("s", true, undefined, true))).toBe(true);
+  });
+
+  const never: Record<string, unknown> = {
+    "a reset after the request was sent": new UpstreamConnectionError("s", true),
+    "a reset mid-answer": new UpstreamConnectionError("s", false),
+    "a timeout": new UpstreamTimeoutError("s", 800),
+    "a 503": new UpstreamStatusError("s", 503),
+    "a 502": new UpstreamStatusError("s", 502),
+    "a 500": new UpstreamStatusError("s", 500),
+    "a 409": new UpstreamWriteRejectedError("s", 409),
+    "a wrongly shaped answer": new UpstreamBadResponseError("s", "unexpected shape"),
+    "an unknown error": new TypeError("boom"),
+  };
+  for (const [name, error] of Object.entries(never)) {
+    it(`never retries ${name}`, () => {
+      expect(isRetryableWrite(error)).toBe(false);
+    });
+  }
+
+  it("reads the flag by code, across copies of the package", () => {
+    const GATEWAY_ERROR = Symbol.for("@portico/core.GatewayError");
+    const foreign = Object.assign(new Error("x"), {
+      code: "UPSTREAM_CONNECTION",
+      notSent: true,
+      [GATEWAY_ERROR]: true,
+    });
+    expect(isRetryableWrite(foreign)).toBe(true);
   });
 });

@@ -47,3 +47,18 @@ export function isRetryable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * What a write may retry: only a connection refused before anything was
+ * sent (contract 2.6), so the service cannot have seen it. Never a reset
+ * (the request may have arrived), a timeout, or any status: a write's
+ * outcome is then uncertain, and the client retries with its
+ * `Idempotency-Key` if it wants to.
+ */
+export function isRetryableWrite(error: unknown): boolean {
+  return (
+    isGatewayError(error) &&
+    error.code === "UPSTREAM_CONNECTION" &&
+    (error as { notSent?: unknown }).notSent === true
+  );
+}

@@ -7,7 +7,7 @@ export {
   circuitBreakerPolicy,
 } from "./circuit-breaker-policy.js";
 export { Cooldown, type CooldownOptions } from "./cooldown.js";
-export { isAbandoned, isRetryable, isServiceFailure } from "./failures.js";
+export { isAbandoned, isRetryable, isRetryableWrite, isServiceFailure } from "./failures.js";
 export {
   type DegradedKind,
   emptyFallback,

@@ -3,8 +3,10 @@ import type { PolicyContext } from "../context.js";
 import {
   BulkheadFullError,
   CircuitOpenError,
+  UpstreamConnectionError,
   UpstreamStatusError,
   UpstreamTimeoutError,
+  UpstreamWriteRejectedError,
 } from "../errors/index.js";
 import { deferred, settle, useFakeClock } from "../test-support/async.js";
 import { createUpstreamPolicy, type UpstreamPolicy, type UpstreamPolicyOptions } from "./upstream-policy.js";
@@ -108,5 +110,97 @@ describe("createUpstreamPolicy", () => {
     gate.resolve("done");
     await expect(first).resolves.toBe("done");
     expect(breaker.snapshot()).toMatchObject({ calls: 1, failures: 0 });
+  });
+});
+
+describe("createUpstreamPolicy's write pipeline", () => {
+  const refused = () => new UpstreamConnectionError("orders", true, undefined, true);
+
+  it("retries a connection refused before anything was sent, and the breaker counts each attempt", async () => {
+    const onRetry = vi.fn();
+    const { writePolicy, breaker } = upstream({ onRetry });
+    let attempts = 0;
+    const outcome = settle(
+      writePolicy.execute(async () => {
+        attempts++;
+        if (attempts === 1) throw refused();
+        return "placed";
+      }, ctx()),
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await outcome).toEqual({ ok: true, value: "placed" });
+    expect(onRetry).toHaveBeenCalledTimes(1);
+    expect(breaker.snapshot()).toMatchObject({ calls: 2, failures: 1, successes: 1 });
+  });
+
+  it("gives up on refusals after three attempts", async () => {
+    const { writePolicy } = upstream();
+    const fn = vi.fn(async () => {
+      throw refused();
+    });
+    const outcome = settle(writePolicy.execute(fn, ctx()));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await outcome).ok).toBe(false);
+    expect(fn).toHaveBeenCalledTimes(3);
+  });
+
+  const notRetried: Record<string, () => Error> = {
+    "a 503": () => new UpstreamStatusError("orders", 503),
+    "a 502": () => new UpstreamStatusError("orders", 502),
+    "a reset after the request was sent": () => new UpstreamConnectionError("orders", true),
+    "a 409": () => new UpstreamWriteRejectedError("orders", 409, { error: "out_of_stock" }),
+  };
+  for (const [name, make] of Object.entries(notRetried)) {
+    it(`does not retry ${name}`, async () => {
+      const { writePolicy } = upstream();
+      const error = make();
+      const fn = vi.fn(async () => {
+        throw error;
+      });
+      const outcome = settle(writePolicy.execute(fn, ctx()));
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await outcome).toEqual({ ok: false, error });
+      expect(fn).toHaveBeenCalledTimes(1);
+    });
+  }
+
+  it("limits each attempt by the timeout and does not retry a timeout", async () => {
+    const { writePolicy } = upstream();
+    const fn = vi.fn(hang);
+    const outcome = settle(writePolicy.execute(fn, ctx()));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(((await outcome) as { error: unknown }).error).toBeInstanceOf(UpstreamTimeoutError);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it("shares one breaker with reads: writes' 5xx open it for reads, a 4xx counts as an answer", async () => {
+    const { policy, writePolicy, breaker } = upstream();
+    await settle(
+      writePolicy.execute(async () => {
+        throw new UpstreamWriteRejectedError("orders", 409);
+      }, ctx()),
+    );
+    expect(breaker.snapshot()).toMatchObject({ calls: 1, failures: 0, successes: 1 });
+    for (let i = 0; i < 3; i++) {
+      await settle(
+        writePolicy.execute(async () => {
+          throw new UpstreamStatusError("orders", 500);
+        }, ctx()),
+      );
+    }
+    expect(breaker.state).toBe("open");
+    const read = vi.fn(async () => "never");
+    await expect(policy.execute(read, ctx())).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(read).not.toHaveBeenCalled();
+  });
+
+  it("shares one bulkhead with reads", async () => {
+    const { policy, writePolicy, bulkhead } = upstream({ maxConcurrent: 1, timeoutMs: 1_000 });
+    const gate = deferred<string>();
+    const read = policy.execute(() => gate.promise, ctx());
+    await expect(writePolicy.execute(async () => "never", ctx())).rejects.toBeInstanceOf(BulkheadFullError);
+    expect(bulkhead.inFlight).toBe(1);
+    gate.resolve("done");
+    await expect(read).resolves.toBe("done");
   });
 });

@@ -7,8 +7,10 @@ export {
   type Order,
   orderSchema,
   ordersSchema,
+  type PlacedOrder,
   type Price,
   type Product,
+  placedOrderSchema,
   priceListSchema,
   priceSchema,
   productListSchema,
@@ -26,7 +28,7 @@ export {
   shippingOptionSchema,
   stockSchema,
 } from "./schemas.js";
-export { ShopApi } from "./shop-api.js";
+export { type OrderRequest, ShopApi } from "./shop-api.js";
 export {
   EMPTY_REVIEWS,
   foundOr,

@@ -57,6 +57,9 @@ export const cartSchema = z.object({
   itemCount: z.number().int().nonnegative(),
 });
 
+const orderLine = z.object({ productId: z.string(), quantity: z.number().int() });
+
+/** An order as listed by `GET /orders?customerId=` (no lines). */
 export const orderSchema = z.object({
   orderId: z.string(),
   placedAt: z.string(),
@@ -64,6 +67,15 @@ export const orderSchema = z.object({
   total: money,
 });
 export const ordersSchema = z.object({ items: z.array(orderSchema) });
+
+/**
+ * One whole order: `POST /orders`'s answer (201, or 200 for a key seen
+ * before) and `GET /orders/{orderId}`'s, which also names its customer.
+ */
+export const placedOrderSchema = orderSchema.extend({
+  items: z.array(orderLine),
+  customerId: z.string().optional(),
+});
 
 export const customerSchema = z.object({
   id: z.string(),
@@ -82,4 +94,5 @@ export type ShippingOption = z.infer<typeof shippingOptionSchema>;
 export type Recommendation = z.infer<typeof recommendationSchema>;
 export type Cart = z.infer<typeof cartSchema>;
 export type Order = z.infer<typeof orderSchema>;
+export type PlacedOrder = z.infer<typeof placedOrderSchema>;
 export type Customer = z.infer<typeof customerSchema>;

@@ -6,12 +6,18 @@ import {
   type Transport,
   type TransportRequest,
   type TransportResponse,
+  type WriteRequest,
 } from "../client/transport.js";
 import { SERVICE_NAMES, type ServiceName } from "../config/services.js";
 import { createRequestContext } from "../context.js";
 import { roundRobin } from "../discovery/load-balancer.js";
 import { StaticRegistry } from "../discovery/static-registry.js";
-import { InvalidInputError, UpstreamBadResponseError } from "../errors/index.js";
+import {
+  InvalidInputError,
+  UpstreamBadResponseError,
+  UpstreamNotFoundError,
+  UpstreamWriteRejectedError,
+} from "../errors/index.js";
 import { createUpstreamPolicy } from "../resilience/upstream-policy.js";
 import { ShopApi } from "./shop-api.js";
 import { TOP_TEN_RECOMMENDATIONS } from "./top-ten.js";
@@ -19,8 +25,12 @@ import { TOP_TEN_RECOMMENDATIONS } from "./top-ten.js";
 /** A transport that answers from a table by service and path, and notes every request. */
 class TableTransport implements Transport {
   readonly seen: TransportRequest[] = [];
-  constructor(readonly answer: (request: TransportRequest) => TransportResponse) {}
+  constructor(readonly answer: (request: TransportRequest | WriteRequest) => TransportResponse) {}
   async get(request: TransportRequest): Promise<TransportResponse> {
+    this.seen.push(request);
+    return this.answer(request);
+  }
+  async send(request: WriteRequest): Promise<TransportResponse> {
     this.seen.push(request);
     return this.answer(request);
   }
@@ -46,7 +56,7 @@ function shopWith(transport: Transport): ShopApi {
   const registry = new StaticRegistry(Object.fromEntries(SERVICE_NAMES.map((s) => [s, [`http://${s}:1`]])));
   const clients = {} as Record<ServiceName, ServiceClient>;
   for (const service of SERVICE_NAMES) {
-    const { policy, breaker, bulkhead } = createUpstreamPolicy({
+    const { policy, writePolicy, breaker, bulkhead } = createUpstreamPolicy({
       service,
       timeoutMs: 500,
       breaker: { windowMs: 10_000, minRequests: 10, errorPct: 50, openMs: 5_000 },
@@ -59,6 +69,7 @@ function shopWith(transport: Transport): ShopApi {
       balancer: roundRobin(registry, service),
       transport,
       policy,
+      writePolicy,
       breaker,
       bulkhead,
       singleFlight: new SingleFlight(),
@@ -158,6 +169,75 @@ describe("ShopApi", () => {
   it("fails an answer that is not the documented shape", async () => {
     const transport = new TableTransport(() => ({ status: 200, body: { productId: "p1", amount: "19.99" } }));
     await expect(shopWith(transport).price(ctx(), "p1")).rejects.toBeInstanceOf(UpstreamBadResponseError);
+  });
+});
+
+describe("ShopApi writes", () => {
+  const CART = { customerId: "c1", items: [{ productId: "p1", quantity: 2 }], itemCount: 2 };
+  const ORDER = {
+    orderId: "o9",
+    placedAt: "2026-01-01T00:00:00Z",
+    status: "placed",
+    total: { amount: 3998, currency: "USD" },
+    items: [{ productId: "p1", quantity: 2 }],
+  };
+  const writeOf = (request: TransportRequest | undefined) => request as WriteRequest;
+
+  it("sets and removes cart lines with PUT and DELETE, answering the cart", async () => {
+    const transport = new TableTransport(() => ({ status: 200, body: CART }));
+    const shop = shopWith(transport);
+    await expect(shop.setCartLine(ctx(), "c1", "p1", 2)).resolves.toEqual(CART);
+    await expect(shop.removeCartLine(ctx(), "c1", "p/1")).resolves.toEqual(CART);
+    expect(transport.seen.map((r) => [r.service, writeOf(r).method, r.path, writeOf(r).body])).toEqual([
+      ["cart", "PUT", "/carts/c1/items/p1", { quantity: 2 }],
+      ["cart", "DELETE", "/carts/c1/items/p%2F1", undefined],
+    ]);
+  });
+
+  it("places an order with POST /orders and its Idempotency-Key, and validates the order", async () => {
+    const transport = new TableTransport(() => ({ status: 201, body: ORDER }));
+    const order = { customerId: "c1", items: [{ productId: "p1", quantity: 2 }], shippingMethod: "express" };
+    await expect(shopWith(transport).placeOrder(ctx(), order, "key-0000001")).resolves.toEqual(ORDER);
+    const sent = writeOf(transport.seen[0]);
+    expect(sent).toMatchObject({ service: "orders", method: "POST", path: "/orders", body: order });
+    expect(sent.headers["idempotency-key"]).toBe("key-0000001");
+  });
+
+  it("reads one order with its customer", async () => {
+    const transport = new TableTransport(() => ({ status: 200, body: { ...ORDER, customerId: "c1" } }));
+    await expect(shopWith(transport).order(ctx(), "o9")).resolves.toEqual({ ...ORDER, customerId: "c1" });
+    expect(transport.seen.map(urlOf)).toEqual(["http://orders:1/orders/o9"]);
+  });
+
+  it("relays the services' refusals with their reason", async () => {
+    const transport = new TableTransport(({ service }) =>
+      service === "cart"
+        ? { status: 404, body: { error: "unknown_product" } }
+        : { status: 409, body: { error: "out_of_stock", productId: "p1" } },
+    );
+    const shop = shopWith(transport);
+    await expect(shop.setCartLine(ctx(), "c1", "nope", 1)).rejects.toSatisfy(
+      (error) => error instanceof UpstreamNotFoundError && error.reason === "unknown_product",
+    );
+    await expect(
+      shop.placeOrder(ctx(), { customerId: "c1", items: [], shippingMethod: "standard" }, "key-0000002"),
+    ).rejects.toSatisfy(
+      (error) =>
+        error instanceof UpstreamWriteRejectedError &&
+        error.status === 409 &&
+        error.reason === "out_of_stock",
+    );
+  });
+
+  it("fails an order answer that is not the documented shape", async () => {
+    const transport = new TableTransport(() => ({ status: 201, body: { ...ORDER, items: "none" } }));
+    await expect(
+      shopWith(transport).placeOrder(
+        ctx(),
+        { customerId: "c1", items: [], shippingMethod: "standard" },
+        "k-000003",
+      ),
+    ).rejects.toBeInstanceOf(UpstreamBadResponseError);
   });
 });
 

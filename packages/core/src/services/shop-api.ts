@@ -9,8 +9,10 @@ import {
   customerSchema,
   type Order,
   ordersSchema,
+  type PlacedOrder,
   type Price,
   type Product,
+  placedOrderSchema,
   priceListSchema,
   priceSchema,
   productListSchema,
@@ -24,6 +26,13 @@ import {
   type Stock,
   stockSchema,
 } from "./schemas.js";
+
+/** What `placeOrder` sends the orders service (contract section 3). */
+export interface OrderRequest {
+  readonly customerId: string;
+  readonly items: readonly { readonly productId: string; readonly quantity: number }[];
+  readonly shippingMethod: string;
+}
 
 /** Batch calls take the ids joined by commas (the query string encoding escapes them). */
 const idList = (ids: readonly string[]) => ids.join(",");
@@ -89,6 +98,49 @@ export class ShopApi {
       query: { customerId, limit },
     });
     return answer.items;
+  }
+
+  /**
+   * Sets one cart line's quantity (0 removes it) and answers the cart. An
+   * unknown product is `UpstreamNotFoundError` (reason `unknown_product`).
+   */
+  async setCartLine(
+    ctx: RequestContext,
+    customerId: string,
+    productId: string,
+    quantity: number,
+  ): Promise<Cart> {
+    return this.clients.cart.send(ctx, "PUT", encodePath`/carts/${customerId}/items/${productId}`, {
+      body: { quantity },
+      schema: cartSchema,
+    });
+  }
+
+  /** Removes one cart line and answers the cart. */
+  async removeCartLine(ctx: RequestContext, customerId: string, productId: string): Promise<Cart> {
+    return this.clients.cart.send(ctx, "DELETE", encodePath`/carts/${customerId}/items/${productId}`, {
+      schema: cartSchema,
+    });
+  }
+
+  /**
+   * Places an order; the orders service deduplicates by `idempotencyKey`
+   * (the same key again answers the same order), so a client may retry
+   * after an uncertain outcome. Out of stock is `UpstreamWriteRejectedError`
+   * (409, reason `out_of_stock`).
+   */
+  async placeOrder(ctx: RequestContext, order: OrderRequest, idempotencyKey: string): Promise<PlacedOrder> {
+    const { customerId, items, shippingMethod } = order;
+    return this.clients.orders.send(ctx, "POST", "/orders", {
+      body: { customerId, items, shippingMethod },
+      headers: { "idempotency-key": idempotencyKey },
+      schema: placedOrderSchema,
+    });
+  }
+
+  /** One order with its lines and its customer; unknown: `UpstreamNotFoundError`. */
+  async order(ctx: RequestContext, orderId: string): Promise<PlacedOrder> {
+    return this.clients.orders.get(ctx, encodePath`/orders/${orderId}`, placedOrderSchema);
   }
 
   async customer(ctx: RequestContext, id: string): Promise<Customer> {
