@@ -16,7 +16,7 @@ import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Pipeline } from "../resilience/policy.js";
 import { queryString, type StreamResponse, type Transport, type WriteMethod } from "./transport.js";
-import { outcomeOf, type UpstreamObserver, type UpstreamOutcome } from "./upstream-observer.js";
+import { outcomeOf, type UpstreamObserver } from "./upstream-observer.js";
 
 export interface ServiceClientOptions {
   service: string;
@@ -162,7 +162,6 @@ export class ServiceClient {
     path: string,
     options: SendOptions<S>,
   ): Promise<z.output<S>> {
-    const observer = this.#options.observer;
     const started = performance.now();
     const headers: Record<string, string> = {};
     if (options.headers !== undefined) {
@@ -171,27 +170,10 @@ export class ServiceClient {
     headers.accept = "application/json";
     headers["x-request-id"] = ctx.requestId;
     headers.traceparent = traceparentOf(ctx.trace);
-    // Instances this call tried: a retry (after a refusal) goes elsewhere when it can.
-    const tried = new Set<string>();
     try {
-      const value = await this.#options.writePolicy.execute(
-        (attemptCtx) => {
-          const instance = this.#options.balancer.pick(tried.size === 0 ? undefined : { avoid: tried });
-          tried.add(instance.id);
-          return this.#writeAttempt(attemptCtx, instance, method, path, options, headers);
-        },
-        { signal: ctx.signal, deadline: ctx.deadline },
+      return await this.#run(ctx, this.#options.writePolicy, (attemptCtx, instance) =>
+        this.#writeAttempt(attemptCtx, instance, method, path, options, headers),
       );
-      observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
-      return value;
-    } catch (error) {
-      observer?.call?.({
-        service: this.service,
-        outcome: outcomeOf(error),
-        durationMs: performance.now() - started,
-        error,
-      });
-      throw error;
     } finally {
       // A failed or timed-out write may have happened too: forget on every outcome.
       this.#options.singleFlight.forget(this.#keyPrefix);
@@ -210,67 +192,41 @@ export class ServiceClient {
     const open = transport.stream?.bind(transport);
     if (open === undefined)
       throw new GatewayError("INTERNAL", `The ${this.service} service cannot be streamed`);
-    const observer = this.#options.observer;
     const started = performance.now();
-    // Instances this call tried: a retry goes elsewhere when it can.
-    const tried = new Set<string>();
+    const headers = {
+      ...options.headers,
+      "x-request-id": ctx.requestId,
+      traceparent: traceparentOf(ctx.trace),
+    };
     try {
-      const response = await this.#options.policy.execute(
-        async (attemptCtx) => {
-          const instance = this.#options.balancer.pick({ avoid: tried });
-          tried.add(instance.id);
-          // The attempt ends with the headers (the body is the caller's): balancers and ejection learn its outcome.
-          const attemptStarted = performance.now();
-          const report = (outcome: UpstreamOutcome, status?: number, error?: unknown) =>
-            observer?.attempt?.({
-              service: this.service,
-              instance,
-              outcome,
-              durationMs: performance.now() - attemptStarted,
-              ...(status === undefined ? {} : { status }),
-              ...(error === undefined ? {} : { error }),
-            });
-          let answer: StreamResponse;
-          try {
-            answer = await open({
-              service: this.service,
-              baseUrl: instance.url,
-              path,
-              query: options.query,
-              headers: {
-                ...options.headers,
-                "x-request-id": ctx.requestId,
-                traceparent: traceparentOf(ctx.trace),
-              },
-              signal: attemptCtx.signal,
-            });
-          } catch (error) {
-            const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
-            report(outcomeOf(cause), undefined, cause);
-            throw error;
-          }
-          if (answer.status >= 500) {
-            // Nobody reads this body: a destroyed stream without an 'error' listener crashes the process.
-            answer.body.on("error", () => {});
-            answer.body.destroy();
-            report("error", answer.status);
-            throw new UpstreamStatusError(this.service, answer.status);
-          }
-          report("ok", answer.status);
-          return answer;
-        },
-        { signal: ctx.signal, deadline: ctx.deadline },
-      );
-      observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
-      return response;
-    } catch (error) {
-      observer?.call?.({
-        service: this.service,
-        outcome: outcomeOf(error),
-        durationMs: performance.now() - started,
-        error,
+      return await this.#run(ctx, this.#options.policy, async (attemptCtx, instance) => {
+        // The attempt ends with the headers (the body is the caller's): balancers and ejection learn its outcome.
+        const attemptStarted = performance.now();
+        let answer: StreamResponse;
+        try {
+          answer = await open({
+            service: this.service,
+            baseUrl: instance.url,
+            path,
+            query: options.query,
+            headers,
+            signal: attemptCtx.signal,
+          });
+        } catch (error) {
+          this.#reportAttempt(attemptCtx, instance, attemptStarted, undefined, error);
+          throw error;
+        }
+        if (answer.status >= 500) {
+          // Nobody reads this body: a destroyed stream without an 'error' listener crashes the process.
+          answer.body.on("error", () => {});
+          answer.body.destroy();
+          const failure = new UpstreamStatusError(this.service, answer.status);
+          this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status, failure);
+          throw failure;
+        }
+        this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status);
+        return answer;
       });
-      throw error;
     } finally {
       ctx.timings.record(this.service, performance.now() - started);
     }
@@ -289,18 +245,41 @@ export class ServiceClient {
     schema: S,
     options: GetOptions,
   ): Promise<z.output<S>> {
-    const observer = this.#options.observer;
-    const started = performance.now();
-    // Instances this call tried, made on a retry only: a retry goes elsewhere when it can.
-    let tried: Set<string> | undefined;
-    let last: string | undefined;
     const headers = {
       accept: "application/json",
       "x-request-id": ctx.requestId,
       traceparent: traceparentOf(ctx.trace),
     };
+    return this.#run(
+      ctx,
+      this.#options.policy,
+      (attemptCtx, instance) => this.#attempt(attemptCtx, instance, path, schema, options, headers),
+      signal,
+      controller,
+    );
+  }
+
+  /**
+   * Runs one call through `pipeline` (composed once, when the client was
+   * built): each attempt goes to an instance the balancer picks (a retry to
+   * one this call has not tried, when there is one), and the observer is
+   * told how the call ended. `signal` and `controller` are the coalesced
+   * call's, when there is one.
+   */
+  async #run<T>(
+    ctx: RequestContext,
+    pipeline: Pipeline,
+    attempt: (attemptCtx: PolicyContext, instance: ServiceInstance) => Promise<T>,
+    signal: AbortSignal = ctx.signal,
+    controller?: AbortController,
+  ): Promise<T> {
+    const observer = this.#options.observer;
+    const started = performance.now();
+    // Instances this call tried, made on a retry only.
+    let tried: Set<string> | undefined;
+    let last: string | undefined;
     try {
-      const value = await this.#options.policy.execute(
+      const value = await pipeline.execute(
         (attemptCtx) => {
           if (last !== undefined) {
             tried ??= new Set();
@@ -308,7 +287,7 @@ export class ServiceClient {
           }
           const instance = this.#options.balancer.pick(tried === undefined ? undefined : { avoid: tried });
           last = instance.id;
-          return this.#attempt(attemptCtx, instance, path, schema, options, headers);
+          return attempt(attemptCtx, instance);
         },
         { signal, deadline: ctx.deadline },
         controller,
@@ -316,10 +295,41 @@ export class ServiceClient {
       observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
       return value;
     } catch (error) {
-      const outcome = outcomeOf(error);
-      observer?.call?.({ service: this.service, outcome, durationMs: performance.now() - started, error });
+      observer?.call?.({
+        service: this.service,
+        outcome: outcomeOf(error),
+        durationMs: performance.now() - started,
+        error,
+      });
       throw error;
     }
+  }
+
+  /** Tells the observer how one attempt at `instance` ended: ok (no `error`), or failed. */
+  #reportAttempt(
+    attemptCtx: PolicyContext,
+    instance: ServiceInstance,
+    started: number,
+    status: number | undefined,
+    error?: unknown,
+  ): void {
+    const observer = this.#options.observer;
+    if (observer?.attempt === undefined) return;
+    const durationMs = performance.now() - started;
+    if (error === undefined) {
+      observer.attempt({
+        service: this.service,
+        instance,
+        outcome: "ok",
+        durationMs,
+        status: status as number,
+      });
+      return;
+    }
+    // A timed-out attempt is aborted with the timeout as the reason.
+    const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
+    const event = { service: this.service, instance, outcome: outcomeOf(cause), durationMs, error: cause };
+    observer.attempt(status === undefined ? event : { ...event, status });
   }
 
   /** One attempt at one instance: send, classify the status, validate the answer, report. */
@@ -331,7 +341,6 @@ export class ServiceClient {
     options: GetOptions,
     headers: Readonly<Record<string, string>>,
   ): Promise<z.output<S>> {
-    const observer = this.#options.observer;
     const started = performance.now();
     let status: number | undefined;
     try {
@@ -345,27 +354,10 @@ export class ServiceClient {
       });
       status = response.status;
       const value = this.#answer(status, response.body, schema);
-      observer?.attempt?.({
-        service: this.service,
-        instance,
-        outcome: "ok",
-        durationMs: performance.now() - started,
-        status,
-      });
+      this.#reportAttempt(attemptCtx, instance, started, status);
       return value;
     } catch (error) {
-      if (observer?.attempt !== undefined) {
-        // A timed-out attempt is aborted with the timeout as the reason.
-        const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
-        const event = {
-          service: this.service,
-          instance,
-          outcome: outcomeOf(cause),
-          durationMs: performance.now() - started,
-          error: cause,
-        };
-        observer.attempt(status === undefined ? event : { ...event, status });
-      }
+      this.#reportAttempt(attemptCtx, instance, started, status, error);
       throw error;
     }
   }
@@ -379,7 +371,6 @@ export class ServiceClient {
     options: SendOptions<S>,
     headers: Readonly<Record<string, string>>,
   ): Promise<z.output<S>> {
-    const observer = this.#options.observer;
     const started = performance.now();
     let status: number | undefined;
     try {
@@ -394,25 +385,10 @@ export class ServiceClient {
       });
       status = response.status;
       const value = this.#writeAnswer(status, response.body, options.schema);
-      observer?.attempt?.({
-        service: this.service,
-        instance,
-        outcome: "ok",
-        durationMs: performance.now() - started,
-        status,
-      });
+      this.#reportAttempt(attemptCtx, instance, started, status);
       return value;
     } catch (error) {
-      // A timed-out attempt is aborted with the timeout as the reason.
-      const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
-      observer?.attempt?.({
-        service: this.service,
-        instance,
-        outcome: outcomeOf(cause),
-        durationMs: performance.now() - started,
-        error: cause,
-        ...(status === undefined ? {} : { status }),
-      });
+      this.#reportAttempt(attemptCtx, instance, started, status, error);
       throw error;
     }
   }
