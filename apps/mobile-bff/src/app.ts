@@ -1,22 +1,33 @@
-import { authenticate, createGatewayApp, type Gateway, mountRoutes } from "@portico/core";
+import { authenticate, createGatewayApp, type Gateway, mountRoutes, requireCustomer } from "@portico/core";
 import type { Express } from "express";
+import { cartLineBody, removeCartLine, setCartLine } from "./routes/cart.js";
+import { order, orderBody, placeOrder } from "./routes/orders.js";
 import { productDetails } from "./routes/product-details.js";
 import { reviewsPassThrough } from "./routes/reviews.js";
 
 export const DEFAULT_PORT = 8081;
 
-/** The mobile BFF's routes (contract 2.2); no port, so tests can drive it directly. */
+/** The mobile BFF's routes (contract 2.2, writes 2.6); no port, so tests can drive it directly. */
 export function createApp(gateway: Gateway): Express {
   const { app, finish } = createGatewayApp({
     requestDeadlineMs: gateway.config.requestDeadlineMs,
     edge: gateway.config,
     gateway,
   });
-  const details = [authenticate(gateway.verifyToken), productDetails(gateway)];
+  const signedIn = authenticate(gateway.verifyToken);
+  const customer = [signedIn, requireCustomer()];
+  const details = [signedIn, productDetails(gateway)];
   mountRoutes(app, {
     "/productdetails/:productId": { get: details },
     "/productdetails": { get: details },
     "/reviews": { get: reviewsPassThrough(gateway) },
+    // Writes: 401, then the body's 415/413/400, then (orders) the Idempotency-Key.
+    "/cart/items/:productId": {
+      put: [...customer, cartLineBody, setCartLine(gateway)],
+      delete: [...customer, removeCartLine(gateway)],
+    },
+    "/orders": { post: [...customer, orderBody, placeOrder(gateway, (id) => `/orders/${id}`)] },
+    "/orders/:orderId": { get: [...customer, order(gateway)] },
   });
   return finish();
 }

@@ -9,13 +9,15 @@ import {
 } from "@portico/core";
 import { loadLiveConfig, type WebConfig } from "./live/live-config.js";
 import { liveEndpoint } from "./live/live-endpoint.js";
+import { cartLineBody, removeCartLine, setCartLine } from "./routes/cart.js";
+import { order, orderBody, placeOrder } from "./routes/orders.js";
 import { productPage } from "./routes/product-page.js";
 import { wishlist } from "./routes/wishlist.js";
 
 export const DEFAULT_PORT = 8082;
 
 /**
- * The web BFF's routes (contract 2.3); no port, so tests can drive it directly.
+ * The web BFF's routes (contract 2.3, writes 2.6); no port, so tests can drive it directly.
  * `attach` takes the server's WebSocket upgrades (`/live`); `close` ends the sockets and the relay.
  */
 export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
@@ -34,6 +36,15 @@ export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
   mountRoutes(app, {
     "/api/product-page/:productId": { get: [signedIn, productPage(gateway)] },
     "/api/wishlist": { get: [signedIn, requireCustomer(), wishlist(gateway)] },
+    // Writes (2.6): 401, then the body's 415/413/400, then (orders) the Idempotency-Key.
+    "/api/cart/items/:productId": {
+      put: [signedIn, requireCustomer(), cartLineBody, setCartLine(gateway)],
+      delete: [signedIn, requireCustomer(), removeCartLine(gateway)],
+    },
+    "/api/orders": {
+      post: [signedIn, requireCustomer(), orderBody, placeOrder(gateway, (id) => `/api/orders/${id}`)],
+    },
+    "/api/orders/:orderId": { get: [signedIn, requireCustomer(), order(gateway)] },
     "/live": { get: live.httpHandler },
     "/admin/live": { get: live.statsHandler },
   });

@@ -69,7 +69,11 @@ describe("ERROR_CODES", () => {
       NOT_FOUND: 404,
       ROUTE_NOT_FOUND: 404,
       METHOD_NOT_ALLOWED: 405,
+      IDEMPOTENCY_KEY_IN_USE: 409,
       PAYLOAD_TOO_LARGE: 413,
+      UNSUPPORTED_MEDIA_TYPE: 415,
+      IDEMPOTENCY_KEY_REUSED: 422,
+      CART_EMPTY: 422,
       URI_TOO_LONG: 414,
       HEADERS_TOO_LARGE: 431,
       RATE_LIMITED: 429,
@@ -94,8 +98,11 @@ describe("ERROR_CODES", () => {
     });
     // Every client-facing failure status is one the contract lists (405, 413, 414, 431: section 6; 499/500: never an answer body),
     // or 403, a WebSocket upgrade from a foreign origin, where the contract is silent (docs/hardening.md);
-    // 422: a write the service refused (2.6), whose own status an error may carry instead (statusOverride).
-    const documented = new Set([400, 401, 403, 404, 405, 413, 414, 422, 429, 431, 499, 500, 502, 503, 504]);
+    // 422: a write the service refused, an empty cart or a reused Idempotency-Key (2.6), whose own status an
+    // error may carry instead (statusOverride); 409: a key still in progress, 415: a body not JSON (2.6).
+    const documented = new Set([
+      400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 429, 431, 499, 500, 502, 503, 504,
+    ]);
     for (const status of Object.values(statuses)) expect(documented.has(status)).toBe(true);
   });
 });

@@ -231,6 +231,36 @@ export class PayloadTooLargeError extends GatewayError {
   }
 }
 
+/** A body that is not `Content-Type: application/json` where JSON is taken (contract 2.6). */
+export class UnsupportedMediaTypeError extends GatewayError {
+  constructor() {
+    super("UNSUPPORTED_MEDIA_TYPE", "The body must be Content-Type: application/json");
+  }
+}
+
+/** An `Idempotency-Key` already answered, sent again with another body (422, contract 2.6). */
+export class IdempotencyKeyReusedError extends GatewayError {
+  constructor() {
+    super("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another body");
+  }
+}
+
+/** An `Idempotency-Key` whose first request is still running (409 with `Retry-After`). */
+export class IdempotencyKeyInUseError extends GatewayError {
+  constructor(retryAfterS: number) {
+    super("IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still in progress", {
+      retryAfterS,
+    });
+  }
+}
+
+/** An order asked for with nothing in the cart (422): nothing reaches the orders service. */
+export class CartEmptyError extends GatewayError {
+  constructor() {
+    super("CART_EMPTY", "The cart is empty");
+  }
+}
+
 /** The request target is longer than the edge accepts (contract section 6). */
 export class UriTooLongError extends GatewayError {
   constructor(maxBytes: number) {

@@ -1,6 +1,7 @@
 export { ERROR_CODES, type ErrorCode } from "./codes.js";
 export {
   BulkheadFullError,
+  CartEmptyError,
   CircuitOpenError,
   ClientClosedError,
   ConfigError,
@@ -9,6 +10,8 @@ export {
   GatewayError,
   type GatewayErrorOptions,
   HeadersTooLargeError,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
   InvalidInputError,
   isGatewayError,
   NoInstanceError,
@@ -18,6 +21,7 @@ export {
   RateLimitedError,
   RegistryUnavailableError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   UpstreamBadResponseError,
   UpstreamConnectionError,
   UpstreamNotFoundError,

@@ -16,8 +16,24 @@ export {
   type GatewayApp,
   type GatewayAppOptions,
 } from "./gateway-app.js";
+export {
+  type IdempotentHandler,
+  type IdempotentRouteOptions,
+  idempotentRoute,
+  type RouteAnswer,
+} from "./idempotent-route.js";
 export { idSchema, isValidId, requireId } from "./input.js";
-export { countQueryParams, EDGE_LIMITS, type RequestLimitsOptions, requestLimits } from "./limits.js";
+export { type JsonBodyOptions, type JsonBodyStep, jsonBody, type ParsedBody } from "./json-body.js";
+export {
+  bodyRefusalOf,
+  countQueryParams,
+  EDGE_LIMITS,
+  type RequestLimitsOptions,
+  refuseOversizedBody,
+  requestLimits,
+  TAKES_BODY,
+  takesBody,
+} from "./limits.js";
 export { type LoadShedder, type LoadSheddingOptions, loadShedding, UNSHED_PATHS } from "./load-shedding.js";
 export { type PassThroughOptions, passThrough } from "./pass-through.js";
 export {

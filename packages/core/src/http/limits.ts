@@ -39,11 +39,19 @@ export interface RequestLimitsOptions {
  * a body larger than `maxBodyBytes` (413).
  *
  * A request that carries a body has it read here, up to the limit, and kept
- * as a Buffer in `req.body`: no route takes a body today, so the limit holds
- * for every request, and a route that wants one parses that Buffer rather
- * than reading the stream again. A declared `Content-Length` over the limit
- * is refused without reading a byte, and the connection is closed after the
- * answer so the rest of the body is never drained.
+ * as a Buffer in `req.body`: a route that wants one parses that Buffer
+ * rather than reading the stream again. A declared `Content-Length` over the
+ * limit is never read, and a streamed body stops being read once past it;
+ * either way the connection is closed after the answer, so the rest of the
+ * body is never drained.
+ *
+ * The 413 itself is deferred to the route (`bodyRefusalOf`), because the
+ * contract checks 401 and 415 before 413 on a route that takes a body
+ * (2.6): `mountRoutes` starts every route that takes none with
+ * `refuseOversizedBody`, as do the 404 and 405 answers, so such a request
+ * is still a 413 before anything else runs; a route that takes one
+ * (`jsonBody`) throws it after its authentication and media-type checks.
+ * No body over the limit ever reaches a handler.
  */
 export function requestLimits({
   maxUrlBytes = EDGE_LIMITS.maxUrlBytes,
@@ -65,8 +73,9 @@ export function requestLimits({
       return;
     }
     if (length !== undefined && Number(length) > maxBodyBytes) {
-      res.setHeader("Connection", "close");
-      throw new PayloadTooLargeError(maxBodyBytes);
+      deferRefusal(req, res, new PayloadTooLargeError(maxBodyBytes));
+      next();
+      return;
     }
     readBody(req, maxBodyBytes).then(
       (body) => {
@@ -74,11 +83,49 @@ export function requestLimits({
         next();
       },
       (error: unknown) => {
-        if (error instanceof PayloadTooLargeError) res.setHeader("Connection", "close");
-        next(error);
+        if (!(error instanceof PayloadTooLargeError)) return next(error);
+        deferRefusal(req, res, error);
+        next();
       },
     );
   };
+}
+
+const REFUSED_BODY = Symbol("portico.refusedBody");
+
+type RefusableRequest = Request & { [REFUSED_BODY]?: PayloadTooLargeError };
+
+function deferRefusal(req: Request, res: Response, error: PayloadTooLargeError): void {
+  res.setHeader("Connection", "close");
+  (req as RefusableRequest)[REFUSED_BODY] = error;
+}
+
+/** The 413 `requestLimits` deferred for this request (its body was over the limit), if any. */
+export function bodyRefusalOf(req: Request): PayloadTooLargeError | undefined {
+  return (req as RefusableRequest)[REFUSED_BODY];
+}
+
+/**
+ * Answers the 413 `requestLimits` deferred, before anything else of the
+ * route runs. `mountRoutes` puts it first on every route that takes no body.
+ */
+export function refuseOversizedBody(): RequestHandler {
+  return function refuseOversizedBody(req: Request, _res: Response, next: NextFunction): void {
+    const refusal = bodyRefusalOf(req);
+    if (refusal !== undefined) throw refusal;
+    next();
+  };
+}
+
+/**
+ * Marks a handler as the step that reads a route's body (`jsonBody`): a
+ * route with one answers its own 413, after the checks that come first.
+ */
+export const TAKES_BODY: unique symbol = Symbol.for("@portico/core.takesBody");
+
+/** Whether `handler` is a body step (see `TAKES_BODY`). */
+export function takesBody(handler: unknown): boolean {
+  return typeof handler === "function" && (handler as { [TAKES_BODY]?: unknown })[TAKES_BODY] === true;
 }
 
 /** Non-empty `&`-separated pieces of a query string (without its `?`). */
