@@ -1,7 +1,17 @@
-import { authenticate, createGatewayApp, type Gateway, mountRoutes, requireCustomer } from "@portico/core";
+import {
+  authenticate,
+  cartLineBody,
+  createGatewayApp,
+  type Gateway,
+  mountRoutes,
+  orderBody,
+  orderRoute,
+  placeOrderRoute,
+  removeCartLineRoute,
+  requireCustomer,
+  setCartLineRoute,
+} from "@portico/core";
 import type { Express } from "express";
-import { cartLineBody, removeCartLine, setCartLine } from "./routes/cart.js";
-import { order, orderBody, placeOrder } from "./routes/orders.js";
 import { productDetails } from "./routes/product-details.js";
 import { reviewsPassThrough } from "./routes/reviews.js";
 
@@ -23,11 +33,11 @@ export function createApp(gateway: Gateway): Express {
     "/reviews": { get: reviewsPassThrough(gateway) },
     // Writes: 401, then the body's 415/413/400, then (orders) the Idempotency-Key.
     "/cart/items/:productId": {
-      put: [...customer, cartLineBody, setCartLine(gateway)],
-      delete: [...customer, removeCartLine(gateway)],
+      put: [...customer, cartLineBody, setCartLineRoute(gateway)],
+      delete: [...customer, removeCartLineRoute(gateway)],
     },
-    "/orders": { post: [...customer, orderBody, placeOrder(gateway, (id) => `/orders/${id}`)] },
-    "/orders/:orderId": { get: [...customer, order(gateway)] },
+    "/orders": { post: [...customer, orderBody, placeOrderRoute(gateway, (id) => `/orders/${id}`)] },
+    "/orders/:orderId": { get: [...customer, orderRoute(gateway)] },
   });
   return finish();
 }

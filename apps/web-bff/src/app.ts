@@ -1,16 +1,20 @@
 import {
   authenticate,
   type BffApp,
+  cartLineBody,
   createGatewayApp,
   type Gateway,
   mountRoutes,
+  orderBody,
+  orderRoute,
+  placeOrderRoute,
+  removeCartLineRoute,
   requireCustomer,
+  setCartLineRoute,
   upgradeGuard,
 } from "@portico/core";
 import { loadLiveConfig, type WebConfig } from "./live/live-config.js";
 import { liveEndpoint } from "./live/live-endpoint.js";
-import { cartLineBody, removeCartLine, setCartLine } from "./routes/cart.js";
-import { order, orderBody, placeOrder } from "./routes/orders.js";
 import { productPage } from "./routes/product-page.js";
 import { wishlist } from "./routes/wishlist.js";
 
@@ -38,13 +42,13 @@ export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
     "/api/wishlist": { get: [signedIn, requireCustomer(), wishlist(gateway)] },
     // Writes (2.6): 401, then the body's 415/413/400, then (orders) the Idempotency-Key.
     "/api/cart/items/:productId": {
-      put: [signedIn, requireCustomer(), cartLineBody, setCartLine(gateway)],
-      delete: [signedIn, requireCustomer(), removeCartLine(gateway)],
+      put: [signedIn, requireCustomer(), cartLineBody, setCartLineRoute(gateway)],
+      delete: [signedIn, requireCustomer(), removeCartLineRoute(gateway)],
     },
     "/api/orders": {
-      post: [signedIn, requireCustomer(), orderBody, placeOrder(gateway, (id) => `/api/orders/${id}`)],
+      post: [signedIn, requireCustomer(), orderBody, placeOrderRoute(gateway, (id) => `/api/orders/${id}`)],
     },
-    "/api/orders/:orderId": { get: [signedIn, requireCustomer(), order(gateway)] },
+    "/api/orders/:orderId": { get: [signedIn, requireCustomer(), orderRoute(gateway)] },
     "/live": { get: live.httpHandler },
     "/admin/live": { get: live.statsHandler },
   });

@@ -53,4 +53,12 @@ export {
   responseHygiene,
 } from "./response-hygiene.js";
 export { mountRoutes, notFound, type RouteMethods } from "./routes.js";
+export {
+  cartLineBody,
+  orderBody,
+  orderRoute,
+  placeOrderRoute,
+  removeCartLineRoute,
+  setCartLineRoute,
+} from "./shop-write-routes.js";
 export { type UpgradeGuardOptions, upgradeGuard } from "./upgrade-guard.js";
