@@ -50,7 +50,8 @@ export function jsonBody<S extends z.ZodType>(
   const read = new WeakMap<Response, ParsedBody<z.output<S>>>();
   const step = function jsonBody(req: Request, res: Response, next: NextFunction): void {
     const refusal = bodyRefusalOf(req);
-    const buffer = Buffer.isBuffer(req.body) ? req.body : undefined;
+    // An oversized body was never read (reading `req.body` would throw the 413 now).
+    const buffer = refusal === undefined && Buffer.isBuffer(req.body) ? req.body : undefined;
     const absent = refusal === undefined && (buffer === undefined || buffer.length === 0);
     if (absent && optional) {
       read.set(res, { value: validate(schema, {}), raw: undefined });

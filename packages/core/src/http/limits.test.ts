@@ -17,6 +17,8 @@ beforeAll(async () => {
     res.json({ bodyBytes: body?.length ?? null, query: Object.keys(req.query).length });
   };
   mountRoutes(app, { "/things/:id": { get: echo, post: echo }, "/things": { get: echo } });
+  // A team's own express route, mounted without the route table.
+  app.post("/team", echo);
   edge = await serveEdge(finish());
 });
 
@@ -99,6 +101,17 @@ describe("requestLimits: bodies", () => {
     expect(answer.status).toBe(413);
     expect(answer.closed).toBe(true);
     expect(bodies.every((size) => size <= EDGE_LIMITS.maxBodyBytes)).toBe(true);
+  });
+
+  it("answers 413 on a team's own express route that reads an oversized body", async () => {
+    const answer = await rawRequest(
+      edge.port,
+      `POST /team HTTP/1.1\r\nHost: x\r\nContent-Length: ${EDGE_LIMITS.maxBodyBytes + 1}\r\n\r\n`,
+      { waitMs: 3_000, untilClose: true },
+    );
+    expect(answer.status).toBe(413);
+    expect(answer.closed).toBe(true);
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 413, code: "PAYLOAD_TOO_LARGE" });
   });
 
   it("accepts a body of exactly 64 KiB", async () => {

@@ -98,6 +98,14 @@ type RefusableRequest = Request & { [REFUSED_BODY]?: PayloadTooLargeError };
 function deferRefusal(req: Request, res: Response, error: PayloadTooLargeError): void {
   res.setHeader("Connection", "close");
   (req as RefusableRequest)[REFUSED_BODY] = error;
+  // A route a team mounts on express directly (not through `mountRoutes`)
+  // has no refusal step: reading the body it never got is the 413 there.
+  Object.defineProperty(req, "body", {
+    configurable: true,
+    get() {
+      throw error;
+    },
+  });
 }
 
 /** The 413 `requestLimits` deferred for this request (its body was over the limit), if any. */
