@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Soak test: mixed load on all three BFFs for a bounded time, with one
 // service down (recommendations: connection refused) and one slow (reviews:
-// +300 ms). Counts every answer by status, checks each against the contract,
-// and samples each BFF's RSS. Fails (exit 1) on any answer outside the
-// contract, any BFF crash, or RSS growth of 10% or more after warm-up.
+// +300 ms). The mix includes writes (cart lines, orders with Idempotency-Key
+// double taps, replays and reused keys) on mobile-bff and web-bff. Counts
+// every answer by status, checks each against the contract, and samples each
+// BFF's RSS. Fails (exit 1) on any answer outside the contract, any BFF
+// crash, RSS growth of 10% or more after warm-up, or when the orders the
+// shop placed differ from the distinct Idempotency-Keys answered 201.
 //
 //   pnpm soak                          # 180 s
 //   pnpm soak -- --duration 600        # or SOAK_DURATION_S=600
@@ -15,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { connectInspector, inspectorUrlIn } from "./soak/inspector.mjs";
 import { prng, requestKinds, violations, weightedPicker } from "./soak/mix.mjs";
 import { rssOf, start, stop } from "./soak/processes.mjs";
+import { RESOLVE_GRACE_MS, writeKinds, writeLedger } from "./soak/writes.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 // The soak is no turbo task: its SOAK_* variables are read here, not through turbo's cache.
@@ -146,12 +150,22 @@ async function main() {
   const tokens = {
     c1: await token({ customerId: "c1", expiresIn: durationS + 600 }),
     c2: await token({ customerId: "c2", expiresIn: durationS + 600 }),
+    c3: await token({ customerId: "c3", expiresIn: durationS + 600 }),
     expired: await token({ customerId: "c1", expiresIn: -60 }),
   };
   const urls = { mobile: bffs["mobile-bff"].url, web: bffs["web-bff"].url, partner: bffs["partner-bff"].url };
-  const kinds = requestKinds({ urls, tokens, keys: KEYS, spaOrigin: SPA_ORIGIN });
+  const ledger = writeLedger();
+  const kinds = [
+    ...requestKinds({ urls, tokens, keys: KEYS, spaOrigin: SPA_ORIGIN }),
+    // A key answered 5xx or not at all is retried until the end of the load plus this grace.
+    ...writeKinds({ urls, tokens, ledger, until: () => deadline + RESOLVE_GRACE_MS }),
+  ];
   const rand = prng(seed);
   const pick = weightedPicker(kinds, rand);
+  // Orders take stock: enough of every product for the whole run (the seed has sold-out ones).
+  for (let i = 1; i <= 24; i++)
+    await control(`${controlUrl}/_admin/stock/p${i}`, "POST", { available: 1_000_000_000 });
+  const placedBefore = (await control(`${controlUrl}/_admin/orders/count`, "GET")).placed;
 
   const stats = Object.fromEntries(
     Object.keys(bffs).map((name) => [
@@ -193,38 +207,64 @@ async function main() {
   ]);
 
   let lastReport = started;
+  /** Counts an answer outside the contract that no single response shows (a write flow's finding). */
+  function fail(kind, detail) {
+    stats[kind.bff].outside++;
+    if (examples.length < 20) examples.push({ kind: kind.name, found: [detail] });
+  }
+  /** One request of `kind`: counted, checked, and its answer given back (`status` "error" when none). */
+  async function send(kind, { url, method = "GET", headers = {}, body }) {
+    const stat = stats[kind.bff];
+    const t0 = performance.now();
+    let found;
+    let status = "error";
+    let answer = { status };
+    try {
+      const response = await fetch(url, {
+        method,
+        headers,
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+      });
+      const text = await response.text();
+      status = response.status;
+      found = violations(kind, response, text);
+      let parsed;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON: the checks above said so where it matters.
+      }
+      answer = { status, headers: response.headers, body: parsed };
+      if (status >= 500) {
+        // Which 5xx: a shed request (OVERLOADED), an open circuit, a timeout...
+        const code = /"code":"([A-Z_]+)"/.exec(text)?.[1] ?? "none";
+        stats[kind.bff].fiveHundreds[code] = (stats[kind.bff].fiveHundreds[code] ?? 0) + 1;
+      }
+    } catch (error) {
+      found = [`no answer: ${error?.cause?.code ?? error?.name ?? String(error)}`];
+    }
+    stat.latencies.push(performance.now() - t0);
+    stat.byStatus[status] = (stat.byStatus[status] ?? 0) + 1;
+    if (found.length > 0) {
+      stat.outside++;
+      if (examples.length < 20) examples.push({ kind: kind.name, url: url.slice(0, 120), status, found });
+    }
+    return answer;
+  }
   async function client() {
     while (performance.now() < deadline) {
       const kind = pick();
-      const { url, method = "GET", headers = {}, body } = kind.build(rand);
-      const stat = stats[kind.bff];
-      const t0 = performance.now();
-      let found;
-      let status = "error";
-      try {
-        const response = await fetch(url, {
-          method,
-          headers,
-          body,
-          redirect: "manual",
-          signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+      if (kind.flow) {
+        // A write flow: several requests, each checked by the rules it gives `send`.
+        await kind.flow({
+          rand,
+          send: (rules, request) => send({ ...kind, ...rules }, request),
+          fail: (detail) => fail(kind, detail),
         });
-        const text = await response.text();
-        status = response.status;
-        found = violations(kind, response, text);
-        if (status >= 500) {
-          // Which 5xx: a shed request (OVERLOADED), an open circuit, a timeout...
-          const code = /"code":"([A-Z_]+)"/.exec(text)?.[1] ?? "none";
-          stats[kind.bff].fiveHundreds[code] = (stats[kind.bff].fiveHundreds[code] ?? 0) + 1;
-        }
-      } catch (error) {
-        found = [`no answer: ${error?.cause?.code ?? error?.name ?? String(error)}`];
-      }
-      stat.latencies.push(performance.now() - t0);
-      stat.byStatus[status] = (stat.byStatus[status] ?? 0) + 1;
-      if (found.length > 0) {
-        stat.outside++;
-        if (examples.length < 20) examples.push({ kind: kind.name, url: url.slice(0, 120), status, found });
+      } else {
+        await send(kind, kind.build(rand));
       }
       if (performance.now() - lastReport > 30_000) {
         lastReport = performance.now();
@@ -238,6 +278,9 @@ async function main() {
   }
   await Promise.all([...Array.from({ length: concurrency }, () => client()), measured]);
   clearInterval(sampler);
+  // Every order placed was answered 201 to a key (a lost answer's key was retried until it was).
+  const placed = (await control(`${controlUrl}/_admin/orders/count`, "GET")).placed - placedBefore;
+  const keysCreated = ledger.created.size;
   for (const bff of Object.values(bffs)) bff.inspector.close();
   const elapsedS = (performance.now() - started) / 1_000;
 
@@ -252,8 +295,28 @@ async function main() {
     if (bff.crashed) console.error(`soak: ${name} is not healthy after the run`);
   }
 
-  const report = { seed, durationS: Math.round(elapsedS), concurrency, warmupS, windowS, bffs: {}, examples };
-  let failed = false;
+  const orders = {
+    keys: ledger.keys,
+    keysAnswered201: keysCreated,
+    ordersPlaced: placed,
+    doubleTaps: ledger.doubleTaps,
+    replays: ledger.replays,
+    keysReused: ledger.reused,
+    inProgress409: ledger.inProgress,
+    retried: ledger.retried,
+    unresolved: ledger.unresolved,
+  };
+  const report = {
+    seed,
+    durationS: Math.round(elapsedS),
+    concurrency,
+    warmupS,
+    windowS,
+    bffs: {},
+    orders,
+    examples,
+  };
+  let failed = placed !== keysCreated;
   const rows = [];
   for (const [name, stat] of Object.entries(stats)) {
     const sorted = stat.latencies.slice().sort((a, b) => a - b);
@@ -314,6 +377,13 @@ async function main() {
   );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row} |`);
+  console.log(
+    "\n| orders | keys | distinct keys answered 201 | orders placed (shop) | double taps | replays | key reused (422) | 409 in progress | retried after 5xx/no answer/409 | unresolved |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log(
+    `| mobile-bff + web-bff | ${orders.keys} | **${keysCreated}** | **${placed}** | ${orders.doubleTaps} | ${orders.replays} | ${orders.keysReused} | ${orders.inProgress409} | ${orders.retried} | ${orders.unresolved} |`,
+  );
   if (examples.length > 0) {
     console.log("\nFirst answers outside the contract:");
     for (const example of examples) console.log(`  ${JSON.stringify(example)}`);
@@ -326,7 +396,11 @@ async function main() {
       report.bffs,
     )
       .map(([name, bff]) => `${name} ${bff.rssGrowthPct ?? "n/a"}%`)
-      .join(", ")} (limit ${MAX_RSS_GROWTH * 100}%)`,
+      .join(
+        ", ",
+      )} (limit ${MAX_RSS_GROWTH * 100}%); orders placed ${placed}, distinct keys answered 201 ${keysCreated}${
+      placed === keysCreated ? "" : " (DIFFERENT)"
+    }`,
   );
   return failed ? 1 : 0;
 }

@@ -308,12 +308,12 @@ export function violations(kind, response, text) {
     if ((status === 429 || status === 503) && !/^\d+$/.test(headers.get("retry-after") ?? "")) {
       found.push(`${status} without Retry-After`);
     }
-  } else if (status === 200 && kind.check) {
+  } else if ((status === 200 || status === 201) && kind.check) {
     let body;
     try {
       body = JSON.parse(text);
     } catch {
-      found.push("200 body is not JSON");
+      found.push(`${status} body is not JSON`);
       return found;
     }
     found.push(...kind.check(response, body));
