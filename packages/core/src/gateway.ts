@@ -95,7 +95,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     new StaticRegistry(
       Object.fromEntries(SERVICE_NAMES.map((service) => [service, config.services[service].urls])),
     );
-  // Keys: <REDIS_KEY_PREFIX><fallback prefix>:<key>, e.g. portico:lkg:price:p1.
+  // Keys: <REDIS_KEY_PREFIX><fallback prefix>:<key>, e.g. portico:mobile-bff:lkg:price:p1.
   const lastKnownGood = deps.lastKnownGood ?? fleet.store("");
   const freshStore = deps.freshCache ?? fleet.store("fresh:");
   // Keys: <REDIS_KEY_PREFIX>idem:<customer>:<Idempotency-Key>.

@@ -7,7 +7,7 @@ const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
 export interface RedisConnectionOptions {
   /**
    * Longest a command may take (`REDIS_TIMEOUT_MS`); past it, it fails and
-   * the caller degrades. Default 250 ms: a hanging Redis never holds a request longer.
+   * the caller degrades (`REDIS_TIMEOUT_MS`, 50 ms by default): a hanging Redis never holds a request longer.
    */
   commandTimeoutMs?: number;
   /**

@@ -213,8 +213,12 @@ describe("loadGatewayConfig", () => {
       discoveryWaitMs: 10_000,
       outlier: { consecutiveFailures: 5, ejectionMs: 10_000, healthCheckIntervalMs: 1000 },
       redisKeyPrefix: "portico:",
-      redisTimeoutMs: 250,
+      redisTimeoutMs: 50,
     });
+    // Contract 4: the default prefix names the app, so two deployments on one Redis stay apart.
+    expect(loadGatewayConfig({}, { defaultPort: 8081, appName: "mobile-bff" }).redisKeyPrefix).toBe(
+      "portico:mobile-bff:",
+    );
     const tuned = load({
       CATALOG_LB: "least-outstanding",
       ETCD_PREFIX: "/staging/services/",

@@ -51,7 +51,7 @@ export interface GatewayConfig {
   readonly discoveryWaitMs: number;
   readonly outlier: OutlierConfig;
   readonly redisUrl: string | undefined;
-  /** `REDIS_KEY_PREFIX`: namespace of every key this fleet writes. Default `portico:`. */
+  /** `REDIS_KEY_PREFIX`: namespace of every key this fleet writes. Default `portico:<app>:`. */
   readonly redisKeyPrefix: string;
   /** `REDIS_TIMEOUT_MS`: longest a Redis command may take before the caller degrades. */
   readonly redisTimeoutMs: number;
@@ -75,6 +75,12 @@ export interface GatewayConfig {
 export interface LoadConfigOptions {
   /** The app's own default port (mobile 8081, web 8082, partner 8083). */
   defaultPort: number;
+  /**
+   * The app's name (`mobile-bff`): the default `REDIS_KEY_PREFIX` is
+   * `portico:<app>:` (contract 4), so two deployments on one Redis stay apart.
+   * Without it, `portico:`.
+   */
+  appName?: string;
 }
 
 const int = envSchemas.integer;
@@ -176,9 +182,9 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
       env,
       "REDIS_KEY_PREFIX",
       z.string().regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 printable characters without spaces"),
-      "portico:",
+      options.appName === undefined ? "portico:" : `portico:${options.appName}:`,
     ),
-    redisTimeoutMs: readVar(env, "REDIS_TIMEOUT_MS", int(1, 60_000), "250"),
+    redisTimeoutMs: readVar(env, "REDIS_TIMEOUT_MS", int(1, 60_000), "50"),
     shippingTransport,
     amqpUrl,
     amqpShippingQueue: readVar(env, "AMQP_SHIPPING_QUEUE", amqpName, "shipping.quotes"),

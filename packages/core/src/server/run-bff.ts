@@ -45,7 +45,7 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
   const env = options.env ?? process.env;
   let config: C;
   try {
-    const base = loadGatewayConfig(env, { defaultPort: options.defaultPort });
+    const base = loadGatewayConfig(env, { defaultPort: options.defaultPort, appName: options.name });
     config = options.loadConfig ? options.loadConfig(env, base) : (base as C);
   } catch (error) {
     if (error instanceof ConfigError) {
