@@ -1,4 +1,4 @@
-import NodeCache from "node-cache";
+import { BoundedNodeCache } from "./bounded-node-cache.js";
 import type { CacheStore } from "./cache-store.js";
 
 export interface MemoryStoreOptions {
@@ -13,16 +13,10 @@ export interface MemoryStoreOptions {
  * (`useClones: false`): cached answers are treated as immutable.
  */
 export class MemoryStore implements CacheStore {
-  readonly #cache: NodeCache;
-  #lastSweep = Number.NEGATIVE_INFINITY;
+  readonly #cache: BoundedNodeCache;
 
   constructor({ maxKeys = 10_000, checkPeriodS = 60 }: MemoryStoreOptions = {}) {
-    this.#cache = new NodeCache({
-      useClones: false,
-      maxKeys,
-      checkperiod: checkPeriodS,
-      deleteOnExpire: true,
-    });
+    this.#cache = new BoundedNodeCache({ maxKeys, checkPeriodS });
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -30,45 +24,19 @@ export class MemoryStore implements CacheStore {
   }
 
   async set<T>(key: string, value: T, ttlS: number): Promise<void> {
-    if (this.#trySet(key, value, ttlS)) return;
-    // Full. node-cache then refuses every set, even of a key it holds, which
-    // would pin a stale value: replace a held key in place. (`has` also
-    // drops the key if it had expired.)
-    if (this.#cache.has(key)) {
-      this.#cache.del(key);
-      this.#trySet(key, value, ttlS);
-      return;
-    }
-    // Expired keys hold their slots until the next sweep: sweep now (at
-    // most once a second), then try once more; a new key is dropped if still full.
-    if (this.#sweep()) this.#trySet(key, value, ttlS);
+    // A new key is dropped when the cache is full of live ones.
+    this.#cache.set(key, value, ttlS);
   }
 
   async delete(key: string): Promise<void> {
-    this.#cache.del(key);
+    this.#cache.delete(key);
   }
 
   get size(): number {
-    return this.#cache.keys().length;
+    return this.#cache.size;
   }
 
   async close(): Promise<void> {
     this.#cache.close();
-  }
-
-  #trySet(key: string, value: unknown, ttlS: number): boolean {
-    try {
-      return this.#cache.set(key, value, ttlS);
-    } catch {
-      return false;
-    }
-  }
-
-  #sweep(): boolean {
-    const now = Date.now();
-    if (now - this.#lastSweep < 1000) return false;
-    this.#lastSweep = now;
-    for (const key of this.#cache.keys()) this.#cache.has(key);
-    return true;
   }
 }

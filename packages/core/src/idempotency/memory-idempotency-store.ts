@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import NodeCache from "node-cache";
+import { BoundedNodeCache } from "../cache/bounded-node-cache.js";
 import {
   type ClaimResult,
   type IdempotencyStore,
@@ -40,21 +40,15 @@ export type HeldClaim = Exclude<ClaimResult, { kind: "claimed" }>;
  * the process (each call runs to its end without yielding).
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
-  readonly #cache: NodeCache;
-  #lastSweep = Number.NEGATIVE_INFINITY;
+  readonly #cache: BoundedNodeCache;
 
   constructor({ maxKeys = 100_000, checkPeriodS = 60 }: MemoryIdempotencyStoreOptions = {}) {
-    this.#cache = new NodeCache({
-      useClones: false,
-      maxKeys,
-      checkperiod: checkPeriodS,
-      deleteOnExpire: true,
-    });
+    this.#cache = new BoundedNodeCache({ maxKeys, checkPeriodS });
   }
 
   /** Keys held (claims and answers), expired ones not yet swept included. */
   get size(): number {
-    return this.#cache.keys().length;
+    return this.#cache.size;
   }
 
   async claim(scope: string, key: string, fingerprint: string, ttlS: number): Promise<ClaimResult> {
@@ -94,7 +88,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const record = this.#held(id, token);
     if (record === undefined) return false;
     if (!isKeptStatus(answer.status)) {
-      this.#cache.del(id);
+      this.#cache.delete(id);
       return false;
     }
     const text = JSON.stringify(answer);
@@ -103,7 +97,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   async release(scope: string, key: string, token: string): Promise<void> {
     const id = scopedKey(scope, key);
-    if (this.#held(id, token) !== undefined) this.#cache.del(id);
+    if (this.#held(id, token) !== undefined) this.#cache.delete(id);
   }
 
   async close(): Promise<void> {
@@ -117,31 +111,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 
   #put(id: string, record: MemoryRecord, ttlMs: number): boolean {
-    if (this.#trySet(id, record, ttlMs)) return true;
-    // Full: node-cache then refuses every set, even of a key it holds.
-    // Replacing a held key frees its slot first (`has` also drops it if expired).
-    if (this.#cache.has(id)) {
-      this.#cache.del(id);
-      return this.#trySet(id, record, ttlMs);
-    }
-    // Expired keys hold their slots until the next sweep: sweep now (at most once a second), then try once more.
-    return this.#sweep() && this.#trySet(id, record, ttlMs);
-  }
-
-  #trySet(id: string, record: MemoryRecord, ttlMs: number): boolean {
-    try {
-      // node-cache takes seconds and keeps fractions (it computes `now + ttl * 1000`).
-      return this.#cache.set(id, record, ttlMs / 1000);
-    } catch {
-      return false;
-    }
-  }
-
-  #sweep(): boolean {
-    const now = Date.now();
-    if (now - this.#lastSweep < 1000) return false;
-    this.#lastSweep = now;
-    for (const id of this.#cache.keys()) this.#cache.has(id);
-    return true;
+    // node-cache takes seconds and keeps fractions (it computes `now + ttl * 1000`).
+    return this.#cache.set(id, record, ttlMs / 1000);
   }
 }
