@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { expectProblem } from "./problem.js";
 import { clearRecordedRequests, type DemoShop, injectFault, recordedRequests } from "./processes.js";
-import type { BffName, Stack } from "./stack.js";
+import { type BffName, useStack } from "./stack.js";
 import { bearer, demoToken } from "./tokens.js";
 
 /** Where one BFF serves the writes of contract 2.6, and where it shows the cart. */
@@ -37,8 +37,23 @@ async function resetShop(shop: DemoShop): Promise<void> {
   await clearRecordedRequests(shop);
 }
 
-/** The write routes' e2e suite, against a stack whose `bff` is `routes.app` and whose `bffs.second` shares its Redis. */
-export function describeWrites(stack: Stack<"first" | "second">, routes: WriteRoutes): void {
+/**
+ * The write routes' e2e suite for `routes.app`: the demo shop and two
+ * instances of the app (`first`, `second`) on one Redis, under a key
+ * prefix of this suite's own.
+ */
+export function describeWrites(routes: WriteRoutes): void {
+  const stack = useStack({
+    bffs: { first: { app: routes.app }, second: { app: routes.app } },
+    bffEnv: {
+      BREAKER_MIN_REQUESTS: "1000",
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_KEY_PREFIX: `test-writes-${randomUUID()}:`,
+      // Redis answers within the contract's 50 ms default on a quiet machine; CI's loaded 2 cores may not.
+      REDIS_TIMEOUT_MS: "1000",
+    },
+    clearFaults: true,
+  });
   const { prefix } = routes;
   const url = (path: string) => `${stack.bffs.first.url}${prefix}${path}`;
   const token = (customerId: string) => demoToken(stack.shop, { customerId });
