@@ -31,6 +31,7 @@ import { createServer } from "node:http";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { stopChildrenOnExit } from "./lib/children.mjs";
 import { answer } from "./lib/fixtures.mjs";
 import { canPin, pinned } from "./lib/load.mjs";
 
@@ -76,18 +77,7 @@ const LAYERS = [
   },
 ];
 
-const children = [];
-const stopAll = () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-};
-process.on("exit", stopAll);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(130);
-  });
-}
+const { children, stopAll } = stopChildrenOnExit();
 
 /** This process (and its threads) on the load core, like run.mjs's load generator. */
 function pinSelf() {

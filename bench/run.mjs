@@ -34,6 +34,7 @@ import { createServer } from "node:http";
 import { cpus, hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
+import { stopChildrenOnExit } from "./lib/children.mjs";
 import { canPin, hasWrk, load, pinned } from "./lib/load.mjs";
 import { findNginx, startNginx } from "./lib/nginx-proxy.mjs";
 
@@ -160,18 +161,7 @@ const PEERS = [
 // ---------------------------------------------------------------------------
 // Processes: every child is stopped by its own PID when the run ends.
 
-const children = [];
-function stopAll() {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-}
-process.on("exit", stopAll);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(130);
-  });
-}
+const { children, stopAll } = stopChildrenOnExit();
 
 /** Starts `node args` on `cpu`; resolves with what `ready` makes of the first line it accepts. */
 function startNode(name, cpu, args, childEnv, ready) {
