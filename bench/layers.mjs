@@ -23,7 +23,10 @@
 //     table shows the median per layer. Per request, CPU is steadier than
 //     throughput on a shared machine: other tenants stretch the clock, not the work.
 // Knobs: BENCH_LAYERS_CALLS calls measured per layer and round (default 30000; the
-// first round warms up with 2/3 as many first), BENCH_LAYERS_ROUNDS (default 3).
+// first round warms up with 2/3 as many first), BENCH_LAYERS_ROUNDS (default 3),
+// BENCH_LAYERS_ONLY (comma-separated layer ids: measure those alone, e.g. `client,undici`),
+// BENCH_LAYERS_CPU_PROF (layer ids whose process runs with --cpu-prof; profiles in
+// bench/results/profiles/layer-<id>-*.cpuprofile, for `node bench/profile-top.mjs`).
 // `--smoke`: a few hundred calls, one round, no targets judged; fails on any error.
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -77,6 +80,18 @@ const LAYERS = [
   },
 ];
 
+const listOf = (name) =>
+  (process.env[name] ?? "")
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+const only = listOf("BENCH_LAYERS_ONLY");
+const profiled = new Set(listOf("BENCH_LAYERS_CPU_PROF"));
+for (const id of [...only, ...profiled]) {
+  if (!LAYERS.some((layer) => layer.id === id)) throw new Error(`no layer "${id}"`);
+}
+const MEASURED = only.length === 0 ? LAYERS : LAYERS.filter((layer) => only.includes(layer.id));
+
 const { children, stopAll } = stopChildrenOnExit();
 
 /** This process (and its threads) on the load core, like run.mjs's load generator. */
@@ -115,7 +130,19 @@ async function startUpstream() {
 
 /** Starts one measured process; resolves once it says it is ready. */
 function startChild(layer, settings) {
-  const [command, argv] = pinned(SERVER_CPU, process.execPath, [CHILD, layer.id, JSON.stringify(settings)]);
+  const prof = profiled.has(layer.id)
+    ? [
+        "--cpu-prof",
+        `--cpu-prof-dir=${RESULTS}profiles`,
+        `--cpu-prof-name=layer-${layer.id}-${Date.now()}.cpuprofile`,
+      ]
+    : [];
+  const [command, argv] = pinned(SERVER_CPU, process.execPath, [
+    ...prof,
+    CHILD,
+    layer.id,
+    JSON.stringify(settings),
+  ]);
   const child = spawn(command, argv, {
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
     stdio: ["ignore", "ignore", "pipe", "ipc"],
@@ -210,18 +237,19 @@ async function main() {
         ? `; measured processes on cpu ${SERVER_CPU}, upstream and load on cpu ${LOAD_CPU}`
         : "; NOT pinned"),
   );
+  if (profiled.size > 0) mkdirSync(`${RESULTS}profiles`, { recursive: true });
   const upstream = await startUpstream();
   const procs = {};
   await Promise.all(
-    LAYERS.map(async (layer) => {
+    MEASURED.map(async (layer) => {
       const proc = await startChild(layer, { upstream: upstream.url });
       if (layer.kind === "server") proc.pool = new Pool(proc.url, { connections: options.inFlight });
       procs[layer.id] = proc;
     }),
   );
 
-  const samples = Object.fromEntries(LAYERS.map((layer) => [layer.id, []]));
-  const order = [...LAYERS];
+  const samples = Object.fromEntries(MEASURED.map((layer) => [layer.id, []]));
+  const order = [...MEASURED];
   for (let round = 1; round <= options.rounds; round++) {
     for (const layer of order) {
       const proc = procs[layer.id];
@@ -236,7 +264,7 @@ async function main() {
     order.push(order.shift());
   }
 
-  const rows = LAYERS.map((layer) => {
+  const rows = MEASURED.map((layer) => {
     const list = samples[layer.id];
     return {
       layer: layer.id,
@@ -253,22 +281,25 @@ async function main() {
     `${label.padEnd(width)}${String(us).padStart(16)}  ${String(rounds).padEnd(22)}${String(perS).padStart(10)}`;
   console.log(line("layer", "CPU µs per call", "rounds", "calls/s"));
   for (const [i, row] of rows.entries()) {
-    if (i === 0) console.log("per upstream call:");
-    if (row.kind === "server" && rows[i - 1]?.kind === "caller") console.log("per client request:");
+    if (row.kind !== rows[i - 1]?.kind) {
+      console.log(row.kind === "caller" ? "per upstream call:" : "per client request:");
+    }
     console.log(
       line(`  ${row.label}`, fmt(row.usPerCall, 1), row.rounds.map((v) => fmt(v)).join(", "), fmt(row.perS)),
     );
   }
 
   const targets = [];
-  for (const layer of LAYERS.filter((l) => l.target)) {
+  for (const layer of MEASURED.filter((l) => l.target)) {
     const row = rows.find((r) => r.layer === layer.id);
     const reference =
       layer.kind === "caller" ? rows.find((r) => r.layer === "undici") : rows.find((r) => r.layer === "raw");
     targets.push({
       name: layer.target.name,
       verdict: row.usPerCall <= layer.target.max,
-      detail: `${fmt(row.usPerCall, 1)} µs (${reference.label}: ${fmt(reference.usPerCall, 1)})`,
+      detail:
+        `${fmt(row.usPerCall, 1)} µs` +
+        (reference === undefined ? "" : ` (${reference.label}: ${fmt(reference.usPerCall, 1)})`),
     });
   }
   const errors = rows.reduce((sum, row) => sum + row.errors, 0);
@@ -291,6 +322,17 @@ async function main() {
   console.log(`\nresults: bench/results/${file.slice(RESULTS.length)}`);
 
   for (const proc of Object.values(procs)) await proc.pool?.close();
+  // Told to go by closing their IPC channel, the children exit by themselves, which writes a --cpu-prof profile.
+  await Promise.all(
+    Object.values(procs).map(
+      ({ child }) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", resolve);
+          child.disconnect();
+        }),
+    ),
+  );
   upstream.server.closeAllConnections();
   upstream.server.close();
   stopAll();

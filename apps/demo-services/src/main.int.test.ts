@@ -46,7 +46,9 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-describe("main (dist/main.js)", () => {
+// Starting node and ten services takes well under a second alone, but several
+// seconds while other packages' suites load both cores (`npm run check`).
+describe("main (dist/main.js)", { timeout: 30_000 }, () => {
   it("prints one ready line, then exits 0 on SIGTERM even with a hung request open", async () => {
     const child = run({ DEMO_BASE_PORT: "0" });
     const exit = exited(child);

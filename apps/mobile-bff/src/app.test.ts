@@ -277,6 +277,28 @@ describe("GET /productdetails/{productId}", () => {
   });
 });
 
+describe("methods", () => {
+  it.each(["/productdetails/p1", "/productdetails", "/reviews"])(
+    "answers POST %s with 405 problem+json and Allow: GET, HEAD, calling no upstream",
+    async (path) => {
+      const url = await serve();
+      const response = await fetch(`${url}${path}`, { method: "POST", ...withId("post-1") });
+      expect(response.headers.get("allow")).toBe("GET, HEAD");
+      const body = await problemOf(response, 405);
+      expect(body.instance).toBe(path);
+      expect(callsFor("post-1")).toEqual([]);
+    },
+  );
+
+  it("answers HEAD /productdetails/{productId} with GET's status and headers, and no body", async () => {
+    const url = await serve();
+    const response = await fetch(`${url}/productdetails/p1`, { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.text()).toBe("");
+  });
+});
+
 describe("GET /reviews pass-through", () => {
   it("relays a 2xx answer with its status and body, and forwards only the validated query", async () => {
     const url = await serve();

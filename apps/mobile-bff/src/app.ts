@@ -1,9 +1,9 @@
+import type { RequestListener } from "node:http";
 import {
   authenticate,
   cartLineBody,
   createGatewayApp,
   type Gateway,
-  mountRoutes,
   orderBody,
   orderRoute,
   placeOrderRoute,
@@ -11,15 +11,14 @@ import {
   requireCustomer,
   setCartLineRoute,
 } from "@portico/core";
-import type { Express } from "express";
 import { productDetails } from "./routes/product-details.js";
 import { reviewsPassThrough } from "./routes/reviews.js";
 
 export const DEFAULT_PORT = 8081;
 
 /** The mobile BFF's routes (contract 2.2, writes 2.6); no port, so tests can drive it directly. */
-export function createApp(gateway: Gateway): Express {
-  const { app, finish } = createGatewayApp({
+export function createApp(gateway: Gateway): RequestListener {
+  const { routes, finish } = createGatewayApp({
     requestDeadlineMs: gateway.config.requestDeadlineMs,
     edge: gateway.config,
     gateway,
@@ -27,7 +26,7 @@ export function createApp(gateway: Gateway): Express {
   const signedIn = authenticate(gateway.verifyToken);
   const customer = [signedIn, requireCustomer()];
   const details = [signedIn, productDetails(gateway)];
-  mountRoutes(app, {
+  routes({
     "/productdetails/:productId": { get: details },
     "/productdetails": { get: details },
     "/reviews": { get: reviewsPassThrough(gateway) },

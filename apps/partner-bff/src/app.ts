@@ -1,18 +1,18 @@
+import type { RequestListener } from "node:http";
 import {
   ApiKeys,
   createGatewayApp,
   DegradingRateLimiter,
   type Gateway,
   MemoryRateLimiter,
-  mountRoutes,
   type RateLimiter,
   RedisRateLimiter,
   type RouteMethods,
   rateLimit,
   requireApiKey,
+  type Step,
 } from "@portico/core";
-import type { Express, RequestHandler } from "express";
-import { expressPath, OPERATIONS, type OperationId } from "./api/operations.js";
+import { OPERATIONS, type OperationId, routeTemplate } from "./api/operations.js";
 import type { PartnerConfig, PartnerKey } from "./config.js";
 import { openApiDocumentRoute } from "./routes/openapi-document.js";
 import { productRoute } from "./routes/product.js";
@@ -32,12 +32,17 @@ export interface PartnerAppDeps {
 }
 
 /**
- * The partner API (contract 2.4); no port, so tests can drive it directly.
- * Routes are mounted from the same operation list the OpenAPI document is
- * built from; keyed ones check the API key, then the key's quota.
+ * The partner API (contract 2.4) as the server's request listener; no port,
+ * so tests can drive it directly. Routes are declared from the same
+ * operation list the OpenAPI document is built from; keyed ones check the
+ * API key, then the key's quota, then answer.
  */
-export function createApp(gateway: Gateway, config: PartnerConfig, deps: PartnerAppDeps = {}): Express {
-  const { app, finish } = createGatewayApp({
+export function createApp(
+  gateway: Gateway,
+  config: PartnerConfig,
+  deps: PartnerAppDeps = {},
+): RequestListener {
+  const { routes, finish } = createGatewayApp({
     requestDeadlineMs: config.requestDeadlineMs,
     edge: config,
     gateway,
@@ -45,7 +50,7 @@ export function createApp(gateway: Gateway, config: PartnerConfig, deps: Partner
   const keys = new ApiKeys<PartnerKey>(config.partnerKeys);
   const quotas = new Map(config.partnerKeys.map(({ name, ratePerMinute }) => [name, ratePerMinute]));
   const limiter = deps.limiter ?? partnerLimiter(gateway, config);
-  const keyed: RequestHandler[] = [
+  const keyed: readonly Step[] = [
     requireApiKey(keys),
     rateLimit({
       limiter,
@@ -60,7 +65,7 @@ export function createApp(gateway: Gateway, config: PartnerConfig, deps: Partner
     }),
   ];
 
-  const handlers: Record<OperationId, RequestHandler> = {
+  const handlers: Record<OperationId, Step> = {
     getProduct: productRoute(gateway),
     listProducts: productsRoute(gateway),
     getOpenApiDocument: openApiDocumentRoute(),
@@ -70,13 +75,13 @@ export function createApp(gateway: Gateway, config: PartnerConfig, deps: Partner
     OperationId,
     (typeof OPERATIONS)[OperationId],
   ][]) {
-    const path = expressPath(operation.path);
+    const path = routeTemplate(operation.path);
     table[path] = {
       ...table[path],
       [operation.method]: operation.keyed ? [...keyed, handlers[id]] : handlers[id],
     };
   }
-  mountRoutes(app, table);
+  routes(table);
   return finish();
 }
 

@@ -4,17 +4,15 @@ import {
   cartLineBody,
   createGatewayApp,
   type Gateway,
-  mountRoutes,
   orderBody,
   orderRoute,
   placeOrderRoute,
   removeCartLineRoute,
   requireCustomer,
   setCartLineRoute,
-  upgradeGuard,
 } from "@portico/core";
 import { loadLiveConfig, type WebConfig } from "./live/live-config.js";
-import { liveEndpoint } from "./live/live-endpoint.js";
+import { LIVE_PATH, liveEndpoint } from "./live/live-endpoint.js";
 import { productPage } from "./routes/product-page.js";
 import { wishlist } from "./routes/wishlist.js";
 
@@ -25,19 +23,16 @@ export const DEFAULT_PORT = 8082;
  * `attach` takes the server's WebSocket upgrades (`/live`); `close` ends the sockets and the relay.
  */
 export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
-  const { app, finish, load } = createGatewayApp({
+  const { routes, edge, finish } = createGatewayApp({
     requestDeadlineMs: gateway.config.requestDeadlineMs,
     edge: gateway.config,
     gateway,
   });
   const signedIn = authenticate(gateway.verifyToken);
-  // Upgrades skip the request pipeline: the edge's shedding and Origin checks are applied to them here.
-  const live = liveEndpoint(
-    gateway,
-    config?.live ?? loadLiveConfig({}),
-    upgradeGuard({ corsOrigins: gateway.config.corsOrigins, load }),
-  );
-  mountRoutes(app, {
+  const live = liveEndpoint(gateway, config?.live ?? loadLiveConfig({}));
+  // The edge sheds, checks Origin and the method of a /live handshake, then hands it to the endpoint.
+  edge.upgrade(LIVE_PATH, live.upgrade);
+  routes({
     "/api/product-page/:productId": { get: [signedIn, productPage(gateway)] },
     "/api/wishlist": { get: [signedIn, requireCustomer(), wishlist(gateway)] },
     // Writes (2.6): 401, then the body's 415/413/400, then (orders) the Idempotency-Key.
@@ -49,9 +44,8 @@ export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
       post: [signedIn, requireCustomer(), orderBody, placeOrderRoute(gateway, (id) => `/api/orders/${id}`)],
     },
     "/api/orders/:orderId": { get: [signedIn, requireCustomer(), orderRoute(gateway)] },
-    "/live": { get: live.httpHandler },
-    "/admin/live": { get: live.statsHandler },
+    [LIVE_PATH]: { get: live.httpStep },
+    "/admin/live": { get: live.statsStep },
   });
-  finish();
-  return { app, attach: (server) => live.attach(server, app), close: () => live.close() };
+  return { app: finish(), attach: (server) => edge.attach(server), close: () => live.close() };
 }

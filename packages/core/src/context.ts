@@ -60,7 +60,7 @@ export interface RequestContext extends PolicyContext {
   readonly timings: ServerTimings;
   /**
    * Told how each of the request's compositions came out (parts, `degraded`):
-   * set by the request observer (`observeRequests`), read by `Composition.run`.
+   * set by the edge for every observed request (`Edge`), read by `Composition.run`.
    * Absent when nothing observes the request.
    */
   readonly compositions?: CompositionSink | undefined;
@@ -107,6 +107,8 @@ export interface CreateContextOptions {
   signal?: AbortSignal;
   identity?: Identity;
   traceparent?: string;
+  /** Told how the request's compositions came out (the edge's observer). */
+  compositions?: CompositionSink;
 }
 
 export function createRequestContext(options: CreateContextOptions): RequestContext {
@@ -117,6 +119,7 @@ export function createRequestContext(options: CreateContextOptions): RequestCont
     identity: options.identity,
     trace: continueTrace(options.traceparent),
     timings: new ServerTimings(),
+    compositions: options.compositions,
   };
 }
 

@@ -1,19 +1,20 @@
 import {
+  type Answer,
   composition,
-  contextOf,
   EMPTY_REVIEWS,
+  type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
+  json,
   lastKnownPriceFallback,
   nullIfNotFound,
   type ReviewSummary,
   requireId,
-  sendJson,
+  type Step,
   staticFallback,
   TOP_TEN_RECOMMENDATIONS,
 } from "@portico/core";
-import type { Request, Response } from "express";
 
 interface Input {
   readonly productId: string;
@@ -24,7 +25,7 @@ interface Input {
  * The product-details screen in one call (contract 2.2): catalog is
  * required; every other part is optional with its fallback.
  */
-export function productDetails(gateway: Gateway) {
+export function productDetails(gateway: Gateway): Step {
   const { shop, config } = gateway;
   const plan = composition<Input>()
     .part("product", { run: (ctx, { productId }) => shop.product(ctx, productId) })
@@ -66,16 +67,16 @@ export function productDetails(gateway: Gateway) {
       run: (ctx, { customerId }) => shop.orders(ctx, customerId as string, 3),
     });
 
-  return async function productDetailsHandler(req: Request, res: Response): Promise<void> {
-    const productId = requireId(req.params.productId ?? req.query.productid, "productId");
-    const ctx = contextOf(res);
+  return async function productDetailsHandler(exchange: Exchange): Promise<Answer> {
+    const productId = requireId(exchange.params.productId ?? exchange.query.productid, "productId");
+    const ctx = exchange.ctx;
     const result = await foundOr(
       plan.run(ctx, { productId, customerId: ctx.identity?.customerId }),
       "catalog",
       `No product with id ${productId}`,
     );
     const { product, price, reviews, inventory, shipping, recommendations, cart, orders } = result.values;
-    sendJson(res, {
+    return json({
       product: {
         id: product.id,
         name: product.name,

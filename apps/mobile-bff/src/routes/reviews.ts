@@ -1,5 +1,4 @@
-import { type Gateway, idSchema, passThrough } from "@portico/core";
-import type { RequestHandler } from "express";
+import { type Gateway, idSchema, passThrough, type Step } from "@portico/core";
 import { z } from "zod";
 
 /** What the mobile app may ask the reviews service directly; anything else is dropped or a 400. */
@@ -14,6 +13,6 @@ export const reviewsQuery = z.object({
 });
 
 /** `GET /reviews?productId=&limit=`: relayed to the reviews service as it is (contract 2.2). */
-export function reviewsPassThrough(gateway: Gateway): RequestHandler {
+export function reviewsPassThrough(gateway: Gateway): Step {
   return passThrough({ client: gateway.clients.reviews, path: "/reviews", query: reviewsQuery });
 }

@@ -53,7 +53,7 @@ export const OPERATIONS = {
 
 export type OperationId = keyof typeof OPERATIONS;
 
-/** `/v1/products/{id}` → `/v1/products/:id`. */
-export function expressPath(path: string): string {
+/** The route-table template of an OpenAPI path: `/v1/products/{id}` → `/v1/products/:id`. */
+export function routeTemplate(path: string): string {
   return path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
 }

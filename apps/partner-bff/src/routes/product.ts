@@ -1,15 +1,16 @@
 import {
+  type Answer,
   composition,
-  contextOf,
+  type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
+  json,
   lastKnownPriceFallback,
   nullIfNotFound,
+  type Step,
   type Stock,
-  sendJson,
 } from "@portico/core";
-import type { Request, Response } from "express";
 import { productPathSchema } from "../api/schemas.js";
 import { parseParams } from "../api/validate.js";
 import { availabilityOf, partnerProduct } from "../product-view.js";
@@ -18,7 +19,7 @@ import { availabilityOf, partnerProduct } from "../product-view.js";
  * `GET /v1/products/{id}` (contract 2.4): the catalog is required; the price
  * falls back to the last known one, else null; inventory to `unknown`.
  */
-export function productRoute(gateway: Gateway) {
+export function productRoute(gateway: Gateway): Step {
   const { shop, config } = gateway;
   const plan = composition<{ id: string }>()
     .part("product", { run: (ctx, { id }) => shop.product(ctx, id) })
@@ -37,13 +38,12 @@ export function productRoute(gateway: Gateway) {
       run: (ctx, { id }) => nullIfNotFound(shop.stock(ctx, id)),
     });
 
-  return async function product(req: Request, res: Response): Promise<void> {
-    const { id } = parseParams(productPathSchema, req.params, "path");
-    const result = await foundOr(plan.run(contextOf(res), { id }), "catalog", `No product with id ${id}`);
+  return async function product(exchange: Exchange): Promise<Answer> {
+    const { id } = parseParams(productPathSchema, exchange.params, "path");
+    const result = await foundOr(plan.run(exchange.ctx, { id }), "catalog", `No product with id ${id}`);
     const { product, price, stock } = result.values;
     const { price: priceKind, availability: availabilityKind } = result.degraded;
-    sendJson(
-      res,
+    return json(
       partnerProduct(product, price, availabilityOf(stock, config.lowStockThreshold), {
         ...(priceKind === "empty" || priceKind === "cache" ? { price: priceKind } : {}),
         ...(availabilityKind === "empty" ? { availability: availabilityKind } : {}),

@@ -1,16 +1,17 @@
 import {
+  type Answer,
   composition,
-  contextOf,
+  type Exchange,
   emptyFallback,
   type Gateway,
+  json,
   nullIfNotFound,
   type Price,
   type RequestContext,
   type ShopApi,
+  type Step,
   type Stock,
-  sendJson,
 } from "@portico/core";
-import type { Request, Response } from "express";
 import { type Degraded, type ProductList, productsQuerySchema } from "../api/schemas.js";
 import { parseParams } from "../api/validate.js";
 import { availabilityOf, partnerProduct } from "../product-view.js";
@@ -43,7 +44,7 @@ async function stockByIds(
  * (required), one batched pricing call and one inventory call per id, all
  * concurrently.
  */
-export function productsRoute(gateway: Gateway) {
+export function productsRoute(gateway: Gateway): Step {
   const { shop, config } = gateway;
   const plan = composition<{ ids: readonly string[] }>()
     .part("products", { run: (ctx, { ids }) => shop.products(ctx, ids) })
@@ -54,9 +55,9 @@ export function productsRoute(gateway: Gateway) {
     })
     .part("stock", { run: (ctx, { ids }) => stockByIds(shop, ctx, ids) });
 
-  return async function products(req: Request, res: Response): Promise<void> {
-    const { ids } = parseParams(productsQuerySchema, req.query, "query");
-    const { values, degraded } = await plan.run(contextOf(res), { ids });
+  return async function products(exchange: Exchange): Promise<Answer> {
+    const { ids } = parseParams(productsQuerySchema, exchange.query, "query");
+    const { values, degraded } = await plan.run(exchange.ctx, { ids });
     const catalog = new Map(values.products.map((product) => [product.id, product]));
     const prices = new Map((values.prices ?? []).map((price) => [price.productId, price]));
     const priceDegraded: Degraded = degraded.price === undefined ? {} : { price: "empty" };
@@ -83,6 +84,6 @@ export function productsRoute(gateway: Gateway) {
         ),
       );
     }
-    sendJson(res, answer);
+    return json(answer);
   };
 }

@@ -28,9 +28,13 @@ async function serve(env: Record<string, string> = {}): Promise<LoopbackServer> 
   return server;
 }
 
-const upgradeRequest = (port: number, headers: string[] = []) =>
+const upgradeRequest = (
+  port: number,
+  headers: string[] = [],
+  requestLine = "GET /live?productId=p1 HTTP/1.1",
+) =>
   [
-    "GET /live?productId=p1 HTTP/1.1",
+    requestLine,
     `Host: 127.0.0.1:${port}`,
     "Connection: Upgrade",
     "Upgrade: websocket",
@@ -73,5 +77,71 @@ describe("web-bff /live upgrades go through the edge's checks", () => {
     expect(answer.status).toBe(503);
     expect(answer.headers["retry-after"]).toBe("1");
     expect(JSON.parse(answer.body)).toMatchObject({ title: "Service unavailable" });
+  });
+
+  it("refuses a handshake of another method with 405 and Allow: GET, HEAD, echoing X-Request-Id", async () => {
+    const { port } = await serve();
+    const answer = await rawRequest(
+      port,
+      upgradeRequest(port, ["X-Request-Id: live-post-1"], "POST /live?productId=p1 HTTP/1.1"),
+    );
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe("GET, HEAD");
+    expect(answer.headers["x-request-id"]).toBe("live-post-1");
+    expect(JSON.parse(answer.body)).toMatchObject({
+      status: 405,
+      instance: "/live",
+      requestId: "live-post-1",
+    });
+  });
+});
+
+describe("web-bff /live over plain HTTP", () => {
+  it("answers GET /live, and an upgrade to another protocol, with the endpoint's 503 problem", async () => {
+    const { port, url } = await serve();
+    const plain = await fetch(`${url}/live?productId=p1`);
+    expect(plain.status).toBe(503);
+    expect(plain.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await plain.json()).toMatchObject({ title: "Live updates are off", instance: "/live" });
+    const h2c = await rawRequest(
+      port,
+      [
+        "GET /live?productId=p1 HTTP/1.1",
+        `Host: 127.0.0.1:${port}`,
+        "Connection: Upgrade, HTTP2-Settings",
+        "Upgrade: h2c",
+        "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA",
+        "",
+        "",
+      ].join("\r\n"),
+    );
+    expect(h2c.status).toBe(503);
+    expect(JSON.parse(h2c.body)).toMatchObject({ title: "Live updates are off", instance: "/live" });
+  });
+
+  it("answers another method on /live with 405", async () => {
+    const { url } = await serve();
+    const response = await fetch(`${url}/live?productId=p1`, { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toContain("GET");
+  });
+
+  it("answers GET /admin/live with the relay's stats: disabled without a broker", async () => {
+    const { url } = await serve();
+    const response = await fetch(`${url}/admin/live`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ enabled: false });
+  });
+
+  it("keeps /admin/live behind ADMIN_TOKEN", async () => {
+    const { url } = await serve({ ADMIN_TOKEN: "a-long-enough-admin-token-for-tests" });
+    const refused = await fetch(`${url}/admin/live`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    const allowed = await fetch(`${url}/admin/live`, {
+      headers: { authorization: "Bearer a-long-enough-admin-token-for-tests" },
+    });
+    expect(allowed.status).toBe(200);
   });
 });

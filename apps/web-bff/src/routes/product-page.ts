@@ -1,10 +1,12 @@
 import {
+  type Answer,
   composition,
-  contextOf,
   EMPTY_REVIEWS,
+  type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
+  json,
   lastKnownPriceFallback,
   nullIfNotFound,
   type Order,
@@ -12,11 +14,10 @@ import {
   type Product,
   type ReviewSummary,
   requireId,
-  sendJson,
+  type Step,
   staticFallback,
   TOP_TEN_RECOMMENDATIONS,
 } from "@portico/core";
-import type { Request, Response } from "express";
 import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
 
 interface Input {
@@ -37,7 +38,7 @@ const NO_PRICES: readonly Price[] = [];
  * pricing call for the recommended ids, both started the moment the ids
  * are known. Catalog is required; every other part has its fallback.
  */
-export function productPage(gateway: Gateway) {
+export function productPage(gateway: Gateway): Step {
   const { shop, config } = gateway;
   const plan = composition<Input>()
     .part("product", { run: (ctx, { productId }) => shop.product(ctx, productId) })
@@ -94,9 +95,9 @@ export function productPage(gateway: Gateway) {
       run: (ctx, { customerId }) => shop.orders(ctx, customerId as string, LIST_LIMIT),
     });
 
-  return async function productPageHandler(req: Request, res: Response): Promise<void> {
-    const productId = requireId(req.params.productId, "productId");
-    const ctx = contextOf(res);
+  return async function productPageHandler(exchange: Exchange): Promise<Answer> {
+    const productId = requireId(exchange.params.productId, "productId");
+    const ctx = exchange.ctx;
     const result = await foundOr(
       plan.run(ctx, { productId, customerId: ctx.identity?.customerId }),
       "catalog",
@@ -104,7 +105,7 @@ export function productPage(gateway: Gateway) {
     );
     const { product, price, reviews, inventory, shipping, cart, orders } = result.values;
     const { recommendations, recommendedProducts, recommendedPrices } = result.values;
-    sendJson(res, {
+    return json({
       product: {
         id: product.id,
         name: product.name,

@@ -1,13 +1,14 @@
 import {
+  type Answer,
   composition,
-  contextOf,
+  type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
+  json,
   type Price,
-  sendJson,
+  type Step,
 } from "@portico/core";
-import type { Request, Response } from "express";
 import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
 
 interface Input {
@@ -22,7 +23,7 @@ const NO_PRICES: readonly Price[] = [];
  * call (optional: prices `null`, `degraded.prices = "empty"`) for the
  * listed ids. An empty wishlist makes no batch call at all.
  */
-export function wishlist(gateway: Gateway) {
+export function wishlist(gateway: Gateway): Step {
   const { shop } = gateway;
   const plan = composition<Input>()
     .part("customer", { run: (ctx, { customerId }) => shop.customer(ctx, customerId) })
@@ -36,14 +37,14 @@ export function wishlist(gateway: Gateway) {
       run: (ctx, _input, { customer }) => shop.prices(ctx, batchIds(wishlistEntries(customer.wishlist))),
     });
 
-  return async function wishlistHandler(_req: Request, res: Response): Promise<void> {
-    const ctx = contextOf(res);
+  return async function wishlistHandler(exchange: Exchange): Promise<Answer> {
+    const ctx = exchange.ctx;
     // `requireCustomer()` runs first: there is a customer id here.
     const customerId = ctx.identity?.customerId as string;
     // A valid token for a customer the shop does not know is a 404.
     const result = await foundOr(plan.run(ctx, { customerId }), "customers", "No such customer");
     const { customer, products, prices } = result.values;
-    sendJson(res, {
+    return json({
       items: withCatalogDetails(wishlistEntries(customer.wishlist), products, prices),
       degraded: result.degraded,
     });

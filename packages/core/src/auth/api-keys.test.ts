@@ -1,7 +1,7 @@
-import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { contextOf } from "../http/context-middleware.js";
+import { json } from "../http/answer.js";
 import { createGatewayApp } from "../http/gateway-app.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { ApiKeys, requireApiKey } from "./api-keys.js";
 
 const ENTRIES = [
@@ -39,24 +39,22 @@ describe("ApiKeys", () => {
 });
 
 describe("requireApiKey", () => {
-  let server: Server | undefined;
+  let server: EdgeTestServer | undefined;
 
   afterEach(async () => {
-    await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+    await server?.close();
     server = undefined;
   });
 
   async function serve(): Promise<string> {
-    const { app, finish } = createGatewayApp({ requestDeadlineMs: 1_000 });
-    app.get("/whoami", requireApiKey(new ApiKeys(ENTRIES)), (_req, res) => {
-      res.json(contextOf(res).identity ?? null);
+    const { routes, finish } = createGatewayApp({ requestDeadlineMs: 1_000 });
+    routes({
+      "/whoami": {
+        get: [requireApiKey(new ApiKeys(ENTRIES)), (exchange) => json(exchange.ctx.identity ?? null)],
+      },
     });
-    finish();
-    server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server?.once("listening", resolve));
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("no address");
-    return `http://127.0.0.1:${address.port}`;
+    server = await serveEdge(finish());
+    return server.url;
   }
 
   it("sets the identity { partner: name } for a known key", async () => {

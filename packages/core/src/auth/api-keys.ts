@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { withIdentity } from "../context.js";
 import { UnauthorizedError } from "../errors/index.js";
-import { contextOf, setContext } from "../http/context-middleware.js";
+import type { Exchange } from "../http/exchange.js";
+import type { Step } from "../http/route-table.js";
 
 /** One configured API key and the partner it belongs to. */
 export interface ApiKeyEntry {
@@ -23,7 +23,7 @@ function digestOf(key: string): string {
  *
  * ```ts
  * const keys = new ApiKeys([{ key: "demo-partner-key", name: "demo", ratePerMinute: 600 }]);
- * keys.find(req.get("x-api-key"))?.name; // "demo"
+ * keys.find(exchange.header("x-api-key"))?.name; // "demo"
  * ```
  */
 export class ApiKeys<E extends ApiKeyEntry = ApiKeyEntry> {
@@ -59,20 +59,18 @@ export interface RequireApiKeyOptions {
  * (with `WWW-Authenticate`); a known one sets the identity `{ partner: name }`.
  * The key is never echoed or logged.
  */
-export function requireApiKey(
-  keys: ApiKeys,
-  { header = "X-API-Key" }: RequireApiKeyOptions = {},
-): RequestHandler {
-  return function requireApiKey(req: Request, res: Response, next: NextFunction): void {
-    const presented = req.get(header);
+export function requireApiKey(keys: ApiKeys, { header = "X-API-Key" }: RequireApiKeyOptions = {}): Step {
+  const name = header.toLowerCase();
+  return function requireApiKey(exchange: Exchange): undefined {
+    const presented = exchange.header(name);
     const entry = keys.find(presented);
     if (entry === undefined) {
-      res.setHeader("WWW-Authenticate", `ApiKey header="${header}"`);
+      exchange.headers.push("WWW-Authenticate", `ApiKey header="${header}"`);
       throw new UnauthorizedError(
         presented === undefined || presented === "" ? `Missing ${header} header` : "Unknown API key",
       );
     }
-    setContext(res, withIdentity(contextOf(res), { partner: entry.name }));
-    next();
+    exchange.ctx = withIdentity(exchange.ctx, { partner: entry.name });
+    return undefined;
   };
 }

@@ -1,7 +1,7 @@
-import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { withIdentity } from "../context.js";
 import { UnauthorizedError } from "../errors/index.js";
-import { contextOf, setContext } from "../http/context-middleware.js";
+import type { Exchange } from "../http/exchange.js";
+import type { Step } from "../http/route-table.js";
 import type { TokenVerifier } from "./jwt-verifier.js";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
@@ -11,14 +11,14 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
  * anonymous caller; a header that is present but invalid is a 401, never a
  * silent anonymous.
  */
-export function authenticate(verify: TokenVerifier): RequestHandler {
-  return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const header = req.get("authorization");
-    if (header === undefined) return next();
+export function authenticate(verify: TokenVerifier): Step {
+  return async function authenticate(exchange: Exchange): Promise<undefined> {
+    const header = exchange.header("authorization");
+    if (header === undefined) return undefined;
     const match = BEARER.exec(header.trim());
     // RFC 6750: a rejected bearer token says so in its challenge.
     if (match === null) {
-      res.setHeader("WWW-Authenticate", 'Bearer realm="portico"');
+      exchange.headers.push("WWW-Authenticate", 'Bearer realm="portico"');
       throw new UnauthorizedError("Authorization must be a Bearer JWT");
     }
     let identity: Awaited<ReturnType<TokenVerifier>>;
@@ -26,22 +26,22 @@ export function authenticate(verify: TokenVerifier): RequestHandler {
       identity = await verify(match[1] as string);
     } catch (error) {
       if (error instanceof UnauthorizedError) {
-        res.setHeader("WWW-Authenticate", 'Bearer realm="portico", error="invalid_token"');
+        exchange.headers.push("WWW-Authenticate", 'Bearer realm="portico", error="invalid_token"');
       }
       throw error;
     }
-    setContext(res, withIdentity(contextOf(res), identity));
-    next();
+    exchange.ctx = withIdentity(exchange.ctx, identity);
+    return undefined;
   };
 }
 
 /** For routes only a signed-in customer may call. */
-export function requireCustomer(): RequestHandler {
-  return function requireCustomer(_req: Request, res: Response, next: NextFunction): void {
-    if (contextOf(res).identity?.customerId === undefined) {
-      res.setHeader("WWW-Authenticate", 'Bearer realm="portico"');
+export function requireCustomer(): Step {
+  return function requireCustomer(exchange: Exchange): undefined {
+    if (exchange.ctx.identity?.customerId === undefined) {
+      exchange.headers.push("WWW-Authenticate", 'Bearer realm="portico"');
       throw new UnauthorizedError("Sign-in required");
     }
-    next();
+    return undefined;
   };
 }

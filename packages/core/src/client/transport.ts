@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { InvalidInputError } from "../errors/index.js";
 
 /** One request to one instance of an upstream service (a GET, unless a {@link WriteRequest}). */
@@ -37,7 +38,7 @@ export interface StreamResponse {
   readonly status: number;
   /** Response headers, lower-case names, as the upstream sent them. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: NodeJS.ReadableStream & { destroy(error?: Error): void };
+  readonly body: Readable;
 }
 
 /** Moves a request to an instance and back; HTTP today, AMQP for some services. */

@@ -1,24 +1,19 @@
-import type { Request, Response } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "../errors/index.js";
 import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
+import { json } from "./answer.js";
 import { isAllowedOrigin, normalizeOrigin } from "./cors.js";
 import { createGatewayApp } from "./gateway-app.js";
-import { mountRoutes } from "./routes.js";
 
 const SPA = "https://shop.example";
 
 async function serve(corsOrigins?: readonly string[]): Promise<EdgeTestServer> {
-  const { app, finish } = createGatewayApp({
+  const { routes, finish } = createGatewayApp({
     requestDeadlineMs: 2_000,
     ...(corsOrigins ? { edge: { corsOrigins } } : {}),
   });
-  mountRoutes(app, {
-    "/api/things": {
-      get: (_req: Request, res: Response) => {
-        res.json({ ok: true });
-      },
-    },
+  routes({
+    "/api/things": { get: () => json({ ok: true }) },
     "/api/bad": {
       get: () => {
         throw new InvalidInputError("nope");

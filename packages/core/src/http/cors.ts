@@ -1,4 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Answer, FlatHeaders } from "./answer.js";
 
 export interface CorsOptions {
   /**
@@ -36,43 +37,66 @@ export function isAllowedOrigin(allowed: ReadonlySet<string>, origin: string | u
 }
 
 /**
- * CORS for one BFF from its configuration. An allowed `Origin` gets
- * `Access-Control-Allow-Origin` echoing it (never `*`, never credentials:
- * Portico's clients send bearer tokens and API keys, not cookies); any
- * other origin gets no CORS header at all, so the browser keeps the answer
- * from the script. A preflight from an allowed origin is answered 204 here;
- * one from any other origin goes on to the routes (405 or 404, no CORS).
+ * CORS for one BFF from its configuration, as the edge applies it. An
+ * allowed `Origin` gets `Access-Control-Allow-Origin` echoing it (never
+ * `*`, never credentials: Portico's clients send bearer tokens and API
+ * keys, not cookies); any other origin gets no CORS header at all, so the
+ * browser keeps the answer from the script. Every answer then varies on
+ * `Origin`. A preflight from an allowed origin is answered 204 by the
+ * edge; one from any other origin goes on to the routes (405 or 404, no CORS).
  */
-export function cors({
-  origins = [],
-  methods = ["GET", "HEAD"],
-  maxAgeS = 600,
-}: CorsOptions = {}): RequestHandler {
-  const allowed = new Set(origins.map((origin) => normalizeOrigin(origin) ?? origin));
-  const allowMethods = methods.join(", ");
-  return function cors(req: Request, res: Response, next: NextFunction): void {
-    if (allowed.size === 0) {
-      next();
-      return;
+export class CorsPolicy {
+  readonly #allowed: ReadonlySet<string>;
+  readonly #preflight: FlatHeaders;
+  readonly #exposed = new Map<string, FlatHeaders>();
+
+  constructor({ origins = [], methods = ["GET", "HEAD"], maxAgeS = 600 }: CorsOptions = {}) {
+    this.#allowed = new Set(origins.map((origin) => normalizeOrigin(origin) ?? origin));
+    this.#preflight = [
+      "Access-Control-Allow-Methods",
+      methods.join(", "),
+      "Access-Control-Allow-Headers",
+      ALLOWED_HEADERS,
+      "Access-Control-Max-Age",
+      String(maxAgeS),
+    ];
+    // Built once per allowed origin: an answer's CORS headers are then one lookup.
+    for (const origin of this.#allowed) {
+      this.#exposed.set(origin, [
+        "Access-Control-Allow-Origin",
+        origin,
+        "Access-Control-Expose-Headers",
+        EXPOSED_HEADERS,
+      ]);
     }
-    // The answer depends on Origin whether or not it is allowed: shared caches must key on it.
-    res.vary("Origin");
-    const origin = req.headers.origin;
-    if (!isAllowedOrigin(allowed, origin)) {
-      next();
-      return;
-    }
-    res.setHeader("Access-Control-Allow-Origin", origin as string);
-    if (req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined) {
-      res.setHeader("Access-Control-Allow-Methods", allowMethods);
-      res.setHeader("Access-Control-Allow-Headers", ALLOWED_HEADERS);
-      res.setHeader("Access-Control-Max-Age", String(maxAgeS));
-      res.vary("Access-Control-Request-Method");
-      res.vary("Access-Control-Request-Headers");
-      res.status(204).end();
-      return;
-    }
-    res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
-    next();
-  };
+  }
+
+  /** Whether any origin is allowed (else no CORS header at all, and no `Vary: Origin`). */
+  get active(): boolean {
+    return this.#allowed.size > 0;
+  }
+
+  /** The CORS headers of an answer to `origin`, flat (none for an origin not allowed). */
+  headersFor(origin: string | undefined): FlatHeaders {
+    return (origin === undefined ? undefined : this.#exposed.get(origin)) ?? NONE;
+  }
+
+  /** The 204 of a preflight from an allowed origin, or undefined when this request is not one. */
+  preflight(method: string, headers: IncomingHttpHeaders): Answer | undefined {
+    const origin = headers.origin;
+    if (method !== "OPTIONS" || headers["access-control-request-method"] === undefined) return undefined;
+    if (!isAllowedOrigin(this.#allowed, origin)) return undefined;
+    return {
+      status: 204,
+      headers: [
+        "Access-Control-Allow-Origin",
+        origin as string,
+        ...this.#preflight,
+        "Vary",
+        "Access-Control-Request-Method, Access-Control-Request-Headers",
+      ],
+    };
+  }
 }
+
+const NONE: FlatHeaders = [];

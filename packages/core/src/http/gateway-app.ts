@@ -1,30 +1,18 @@
-import express, { type Express, type Request, type Response } from "express";
+import type { RequestListener } from "node:http";
+import express, { type Express, type Request } from "express";
 import type { Gateway } from "../gateway.js";
-import { observeRequests } from "../ops/request-observer.js";
 import { mountOpsRoutes } from "../ops/routes.js";
-import { requestContext } from "./context-middleware.js";
-import { cors } from "./cors.js";
-import { attachFastPath, FastPath } from "./fast-path.js";
-import { requestLimits } from "./limits.js";
-import { type LoadShedder, loadShedding } from "./load-shedding.js";
+import { json } from "./answer.js";
+import { Edge, type EdgeOptions } from "./edge.js";
+import type { LoadShedder } from "./load-shedding.js";
 import { problemHandler } from "./problem.js";
-import { responseHygiene } from "./response-hygiene.js";
-import { mountRoutes, notFound } from "./routes.js";
-
-/** The edge policies a BFF takes from its configuration; its `GatewayConfig` fits as is. */
-export interface EdgeOptions {
-  /** `CORS_ORIGINS`; default none (no CORS headers). */
-  readonly corsOrigins?: readonly string[];
-  /** `MAX_INFLIGHT`; default 1024. */
-  readonly maxInflight?: number;
-  /** `MAX_EVENT_LOOP_LAG_MS`; default 500, 0 is off. */
-  readonly maxEventLoopLagMs?: number;
-}
+import type { RouteTableSpec } from "./route-table.js";
+import { notFound } from "./routes.js";
 
 export interface GatewayAppOptions {
   requestDeadlineMs: number;
   /** Told of unexpected errors (bugs), for logging. */
-  onUnexpectedError?: (error: unknown, req: Request) => void;
+  onUnexpectedError?: (error: unknown, path: string) => void;
   /** CORS and load-shedding settings, usually `gateway.config`; defaults when absent. */
   edge?: EdgeOptions;
   /**
@@ -36,78 +24,70 @@ export interface GatewayAppOptions {
 }
 
 export interface GatewayApp {
+  /** The edge every request goes through. */
+  readonly edge: Edge;
+  /** Declares the BFF's routes; the edge answers them itself. */
+  routes(spec: RouteTableSpec): void;
+  /**
+   * The express app for routes a team mounts beyond the table (`app.get(…)`):
+   * the edge hands it whatever no declared route matches, with the edge's
+   * headers set and the request's context in `res.locals` (`contextOf(res)`).
+   */
   readonly app: Express;
   /** The load shedder in front of the routes (in-flight and shed counts, for metrics). */
   readonly load: LoadShedder;
-  /** Adds the closing handlers (404, problem+json); call after mounting every route. */
-  finish(): Express;
-}
-
-/** `GET /healthz`: the process is alive. */
-function healthz(_req: Request, res: Response): void {
-  res.json({ status: "ok" });
+  /** Closes the express app (its 404 and problem+json handlers); returns the server's request listener. */
+  finish(): RequestListener;
 }
 
 /**
- * An express app with what every BFF needs before its own routes, in this
- * order: security headers and the header guard (helmet, no `X-Powered-By`,
- * no upstream `Set-Cookie`/`Server`), the request context (id, deadline,
- * trace, abort on disconnect), `GET /healthz`, with `gateway` the ops
- * routes (`/readyz`, `/metrics`, `/admin*`) and request observation (see
- * docs/observability.md), CORS, load shedding (health and metrics paths
- * exempt), then input limits (URL, query, body). The health and ops
- * routes serve GET and HEAD; another method is a 405 with `Allow: GET, HEAD`.
- * See docs/hardening.md.
+ * A BFF's edge with what every BFF has before its own routes: `GET
+ * /healthz`, and with `gateway` the ops routes (`/readyz`, `/metrics`,
+ * `/admin*`) and request observation (see docs/observability.md). See
+ * `Edge` for the pipeline and docs/hardening.md for its limits.
  */
 export function createGatewayApp({
   requestDeadlineMs,
   onUnexpectedError,
-  edge = {},
+  edge: edgeOptions = {},
   gateway,
 }: GatewayAppOptions): GatewayApp {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("trust proxy", false);
-  // First, so that every answer (shed, refused, 404) carries the security headers.
-  app.use(responseHygiene());
-  app.use(requestContext({ deadlineMs: requestDeadlineMs }));
-  // Through the route table, so that another method is a 405 with `Allow`
-  // (contract 6), and ahead of load shedding, so that it answers under load.
-  mountRoutes(app, { "/healthz": { get: healthz } });
   const observability = gateway?.observability;
+  const edge = new Edge({
+    requestDeadlineMs,
+    edge: edgeOptions,
+    observability,
+    fallback: app,
+    onUnexpectedError,
+  });
+  edge.opsRoutes({ "/healthz": { get: () => HEALTHY } });
   if (observability !== undefined) {
-    // Before load shedding: probes, scrapes and the dashboard must answer
-    // under load, and are neither counted nor logged as client requests.
-    mountOpsRoutes(app, { observability, adminToken: gateway?.config.adminToken });
-    app.use(observeRequests(observability));
+    mountOpsRoutes(edge, { observability, adminToken: gateway?.config.adminToken });
+    observability.metrics.watchLoad(() => edge.load);
   }
-  // CORS before shedding and limits: it costs a set lookup, and a browser can
-  // then read every answer, a 503 with its Retry-After or a 413/414 included.
-  app.use(cors({ origins: edge.corsOrigins ?? [] }));
-  const load = loadShedding({ maxInflight: edge.maxInflight, maxEventLoopLagMs: edge.maxEventLoopLagMs });
-  app.use(load.middleware);
-  observability?.metrics.watchLoad(() => load);
-  app.use(requestLimits());
-  // Plain GETs of pass-through routes are answered ahead of all this (`mountRoutes`
-  // adds them, `runBff` serves them first), with the same edge behaviour.
-  attachFastPath(
-    app,
-    new FastPath({ requestDeadlineMs, load, observability, corsOrigins: edge.corsOrigins }),
-  );
   return {
+    edge,
     app,
-    load,
+    load: edge.load,
+    routes: (spec) => edge.routes(spec),
     finish() {
       app.use(notFound());
       const onUnexpected =
-        onUnexpectedError ??
-        (observability === undefined
-          ? undefined
-          : (error: unknown, req: Request) =>
-              observability.logger.error({ err: error, path: req.path }, "unexpected error"));
+        onUnexpectedError === undefined
+          ? observability === undefined
+            ? undefined
+            : (error: unknown, req: Request) =>
+                observability.logger.error({ err: error, path: req.path }, "unexpected error")
+          : (error: unknown, req: Request) => onUnexpectedError(error, req.path);
       app.use(problemHandler(onUnexpected ? { onUnexpected } : {}));
-      return app;
+      return edge.listener;
     },
   };
 }
+
+/** `GET /healthz`: the process is alive. */
+const HEALTHY = json({ status: "ok" });

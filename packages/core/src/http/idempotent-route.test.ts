@@ -1,15 +1,13 @@
-import type { Response as ExpressResponse, NextFunction, Request } from "express";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { withIdentity } from "../context.js";
 import { CartEmptyError, UpstreamStatusError } from "../errors/index.js";
 import { MemoryIdempotencyStore } from "../idempotency/memory-idempotency-store.js";
 import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
-import { contextOf, setContext } from "./context-middleware.js";
+import type { Exchange } from "./exchange.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { idempotentRoute } from "./idempotent-route.js";
 import { jsonBody } from "./json-body.js";
-import { mountRoutes } from "./routes.js";
 
 let edge: EdgeTestServer;
 let calls = 0;
@@ -19,16 +17,16 @@ let gate: Promise<void> = Promise.resolve();
 const store = new MemoryIdempotencyStore();
 const body = jsonBody(z.object({ mode: z.string().default("a") }).strict(), { optional: true });
 
-function signedIn(req: Request, res: ExpressResponse, next: NextFunction): void {
-  setContext(res, withIdentity(contextOf(res), { customerId: req.get("x-user") ?? "u1" }));
-  next();
+function signedIn(exchange: Exchange): undefined {
+  exchange.ctx = withIdentity(exchange.ctx, { customerId: exchange.header("x-user") ?? "u1" });
+  return undefined;
 }
 
 beforeAll(async () => {
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: 2_000 });
+  const { routes, finish } = createGatewayApp({ requestDeadlineMs: 2_000 });
   const handler = idempotentRoute(
     { store, requestDeadlineMs: 2_000, ttlS: 60, bodyOf: body.rawOf },
-    async (_req, res, key) => {
+    async (exchange, key) => {
       calls++;
       await gate;
       if (outcome === "4xx") throw new CartEmptyError();
@@ -36,11 +34,11 @@ beforeAll(async () => {
       return {
         status: 201,
         headers: { Location: `/orders/${calls}` },
-        body: { key, mode: body.of(res).mode, n: calls },
+        body: { key, mode: body.of(exchange).mode, n: calls },
       };
     },
   );
-  mountRoutes(app, { "/orders": { post: [signedIn, body, handler] } });
+  routes({ "/orders": { post: [signedIn, body, handler] } });
   edge = await serveEdge(finish());
 });
 

@@ -1,4 +1,3 @@
-import type { Request, Response } from "express";
 import {
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
@@ -13,11 +12,12 @@ import {
   isKeptStatus,
   type KeptAnswer,
 } from "../idempotency/idempotency-store.js";
-import { contextOf } from "./context-middleware.js";
+import { type Answer, JSON_TYPE, PROBLEM_TYPE } from "./answer.js";
+import type { Exchange } from "./exchange.js";
 import { problemOf } from "./problem.js";
+import type { Step } from "./route-table.js";
 
 const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
-const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
 
 /** What an idempotent route's handler answers: kept for its key, then sent. */
 export type RouteAnswer = KeptAnswer;
@@ -30,11 +30,11 @@ export interface IdempotentRouteOptions {
   /** `IDEMPOTENCY_TTL_S`: how long an answer is kept. */
   ttlS: number;
   /** What the fingerprint is taken of: the body as sent (`jsonBody(...).rawOf`); default no body. */
-  bodyOf?: (res: Response) => unknown;
+  bodyOf?: (exchange: Exchange) => unknown;
 }
 
 /** The handler of an idempotent route: it answers rather than writes, so that the answer can be kept. */
-export type IdempotentHandler = (req: Request, res: Response, key: string) => Promise<RouteAnswer>;
+export type IdempotentHandler = (exchange: Exchange, key: string) => Promise<RouteAnswer>;
 
 /**
  * The `Idempotency-Key` step of a write (contract 2.6), around the route's
@@ -54,37 +54,33 @@ export type IdempotentHandler = (req: Request, res: Response, key: string) => Pr
  * ```ts
  * const body = jsonBody(orderSchema, { optional: true });
  * const place = idempotentRoute({ store, requestDeadlineMs, ttlS, bodyOf: body.rawOf },
- *   async (req, res, key) => ({ status: 201, headers: { Location: "/orders/1" }, body: { order } }));
- * mountRoutes(app, { "/orders": { post: [signedIn, requireCustomer(), body, place] } });
+ *   async (exchange, key) => ({ status: 201, headers: { Location: "/orders/1" }, body: { order } }));
+ * routes({ "/orders": { post: [signedIn, requireCustomer(), body, place] } });
  * ```
  */
 export function idempotentRoute(
   { store, requestDeadlineMs, ttlS, bodyOf = () => undefined }: IdempotentRouteOptions,
   handler: IdempotentHandler,
-) {
+): Step {
   const claimTtlS = inProgressTtlS(requestDeadlineMs);
-  return async function idempotentRoute(req: Request, res: Response): Promise<void> {
-    const ctx = contextOf(res);
+  return async function idempotentRoute(exchange: Exchange): Promise<Answer> {
+    const ctx = exchange.ctx;
     const scope = ctx.identity?.customerId;
     if (scope === undefined) throw new UnauthorizedError("Sign-in required");
-    const key = req.get("idempotency-key");
+    const key = exchange.header("idempotency-key");
     if (key === undefined || key === "")
       throw new InvalidInputError("The Idempotency-Key header is required");
     if (!KEY.test(key)) throw new InvalidInputError("Idempotency-Key must match ^[A-Za-z0-9._:-]{8,128}$");
 
-    const claim = await store.claim(scope, key, fingerprintOf(bodyOf(res)), claimTtlS);
+    const claim = await store.claim(scope, key, fingerprintOf(bodyOf(exchange)), claimTtlS);
     if (claim.kind === "mismatch") throw new IdempotencyKeyReusedError();
     if (claim.kind === "in-progress") throw new IdempotencyKeyInUseError(claim.retryAfterS);
-    if (claim.kind === "replay") {
-      res.setHeader("Idempotent-Replayed", "true");
-      send(res, restamped(claim.answer, ctx.requestId));
-      return;
-    }
+    if (claim.kind === "replay") return answerOf(restamped(claim.answer, ctx.requestId), REPLAYED);
     let answer: RouteAnswer;
     try {
-      answer = await handler(req, res, key);
+      answer = await handler(exchange, key);
     } catch (error) {
-      const problem = keptProblemOf(error, req.path, ctx.requestId);
+      const problem = keptProblemOf(error, exchange.path, ctx.requestId);
       if (problem === undefined) {
         await store.release(scope, key, claim.token);
         throw error;
@@ -94,7 +90,7 @@ export function idempotentRoute(
     }
     // A status that is not kept (a 5xx answered on purpose) is released by `complete` itself.
     await store.complete(scope, key, claim.token, answer, ttlS);
-    send(res, answer);
+    return answerOf(answer, NONE);
   };
 }
 
@@ -114,14 +110,13 @@ function restamped(answer: KeptAnswer, requestId: string): KeptAnswer {
   return { ...answer, body: { ...body, requestId } };
 }
 
-function send(res: Response, { status, headers, body }: KeptAnswer): void {
-  const text = JSON.stringify(body) ?? "null";
-  const timing = contextOf(res).timings.header();
-  if (timing !== undefined) res.setHeader("Server-Timing", timing);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  if (res.getHeader("Content-Type") === undefined)
-    res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.statusCode = status;
-  res.setHeader("Content-Length", Buffer.byteLength(text));
-  res.end(text);
+const REPLAYED = ["Idempotent-Replayed", "true"];
+const NONE: string[] = [];
+
+/** A kept answer as the edge writes it. */
+function answerOf({ status, headers, body }: KeptAnswer, extra: readonly string[]): Answer {
+  const flat: string[] = [...extra];
+  for (const [name, value] of Object.entries(headers)) flat.push(name, value);
+  if (headers["Content-Type"] === undefined) flat.push("Content-Type", JSON_TYPE);
+  return { status, headers: flat, body: JSON.stringify(body) ?? "null" };
 }

@@ -1,21 +1,25 @@
-export { contextOf, type RequestContextOptions, requestContext, setContext } from "./context-middleware.js";
-export { type CorsOptions, cors, isAllowedOrigin, normalizeOrigin } from "./cors.js";
-export { EventLoopLag, type EventLoopLagOptions } from "./event-loop-lag.js";
 export {
-  attachFastPath,
-  FAST_ROUTE,
-  FastPath,
-  type FastPathOptions,
-  type FastRoute,
-  fastPathOf,
-  withFastPath,
-} from "./fast-path.js";
+  type Answer,
+  type FlatHeaders,
+  JSON_TYPE,
+  json,
+  PROBLEM_TYPE,
+  problemAnswer,
+  text,
+} from "./answer.js";
+export { type CorsOptions, CorsPolicy, isAllowedOrigin, normalizeOrigin } from "./cors.js";
 export {
-  createGatewayApp,
+  Edge,
+  type EdgeInit,
   type EdgeOptions,
-  type GatewayApp,
-  type GatewayAppOptions,
-} from "./gateway-app.js";
+  UNMATCHED_ROUTE,
+  type UpgradeHandler,
+  type UpgradeRequest,
+} from "./edge.js";
+export { EventLoopLag, type EventLoopLagOptions } from "./event-loop-lag.js";
+export { Exchange } from "./exchange.js";
+export { contextOf } from "./express-context.js";
+export { createGatewayApp, type GatewayApp, type GatewayAppOptions } from "./gateway-app.js";
 export {
   type IdempotentHandler,
   type IdempotentRouteOptions,
@@ -24,17 +28,8 @@ export {
 } from "./idempotent-route.js";
 export { idSchema, isValidId, requireId } from "./input.js";
 export { type JsonBodyOptions, type JsonBodyStep, jsonBody, type ParsedBody } from "./json-body.js";
-export {
-  bodyRefusalOf,
-  countQueryParams,
-  EDGE_LIMITS,
-  type RequestLimitsOptions,
-  refuseOversizedBody,
-  requestLimits,
-  TAKES_BODY,
-  takesBody,
-} from "./limits.js";
-export { type LoadShedder, type LoadSheddingOptions, loadShedding, UNSHED_PATHS } from "./load-shedding.js";
+export { countQueryParams, EDGE_LIMITS, hasBody, readBody } from "./limits.js";
+export { type LoadShedder, type LoadSheddingOptions, loadShedding } from "./load-shedding.js";
 export { type PassThroughOptions, passThrough } from "./pass-through.js";
 export {
   type ErrorHandlerOptions,
@@ -44,15 +39,26 @@ export {
   sendProblem,
   writeProblem,
 } from "./problem.js";
-export { sendJson } from "./respond.js";
 export {
   API_SECURITY_HEADERS,
   API_SECURITY_HEADERS_FLAT,
+  isKeptHeader,
   isStrippedHeader,
-  type ResponseHygieneOptions,
-  responseHygiene,
+  PAGE_SECURITY_HEADERS,
+  PAGE_SECURITY_HEADERS_FLAT,
+  secureResponse,
 } from "./response-hygiene.js";
-export { mountRoutes, notFound, type RouteMethods } from "./routes.js";
+export {
+  type BodyStep,
+  type RouteEntry,
+  type RouteHandler,
+  type RouteMatch,
+  type RouteMethods,
+  RouteTable,
+  type RouteTableSpec,
+  type Step,
+} from "./route-table.js";
+export { notFound } from "./routes.js";
 export {
   cartLineBody,
   orderBody,
@@ -61,4 +67,3 @@ export {
   removeCartLineRoute,
   setCartLineRoute,
 } from "./shop-write-routes.js";
-export { type UpgradeGuardOptions, upgradeGuard } from "./upgrade-guard.js";

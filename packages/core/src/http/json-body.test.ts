@@ -1,27 +1,29 @@
-import type { Response as ExpressResponse, NextFunction, Request } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { UnauthorizedError } from "../errors/index.js";
 import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
+import { json } from "./answer.js";
+import type { Exchange } from "./exchange.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { jsonBody } from "./json-body.js";
-import { mountRoutes } from "./routes.js";
 
 let edge: EdgeTestServer;
 const body = jsonBody(z.object({ quantity: z.number().int().min(0).max(99) }).strict());
 const optional = jsonBody(z.object({ mode: z.enum(["a", "b"]).default("a") }).strict(), { optional: true });
 
 // Stands for authentication: a request without `x-user` is a 401.
-function signedIn(req: Request, _res: ExpressResponse, next: NextFunction): void {
-  if (req.get("x-user") === undefined) throw new UnauthorizedError();
-  next();
+function signedIn(exchange: Exchange): undefined {
+  if (exchange.header("x-user") === undefined) throw new UnauthorizedError();
+  return undefined;
 }
 
 beforeAll(async () => {
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: 2_000 });
-  mountRoutes(app, {
-    "/lines": { put: [signedIn, body, (_req, res) => res.json({ got: body.of(res), raw: body.rawOf(res) })] },
-    "/orders": { post: [signedIn, optional, (_req, res) => res.json({ got: optional.of(res) })] },
+  const { routes, finish } = createGatewayApp({ requestDeadlineMs: 2_000 });
+  routes({
+    "/lines": {
+      put: [signedIn, body, (exchange) => json({ got: body.of(exchange), raw: body.rawOf(exchange) })],
+    },
+    "/orders": { post: [signedIn, optional, (exchange) => json({ got: optional.of(exchange) })] },
   });
   edge = await serveEdge(finish());
 });

@@ -1,7 +1,7 @@
-import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
 import { InvalidInputError, UnsupportedMediaTypeError } from "../errors/index.js";
-import { bodyRefusalOf, TAKES_BODY } from "./limits.js";
+import type { Exchange } from "./exchange.js";
+import type { BodyStep } from "./route-table.js";
 
 export interface JsonBodyOptions {
   /**
@@ -17,14 +17,12 @@ export interface ParsedBody<T> {
   readonly raw: unknown;
 }
 
-/** A route step that reads a JSON body; `of(res)` is what it read, for the handlers after it. */
-export interface JsonBodyStep<T> {
-  (req: Request, res: Response, next: NextFunction): void;
-  readonly [TAKES_BODY]: true;
+/** A route step that reads a JSON body; `of(exchange)` is what it read, for the steps after it. */
+export interface JsonBodyStep<T> extends BodyStep {
   /** The validated body; only after the step ran (else it throws). */
-  of(res: Response): T;
+  of(exchange: Exchange): T;
   /** The JSON value as sent, before defaults (`undefined` without a body): what `fingerprintOf` takes. */
-  rawOf(res: Response): unknown;
+  rawOf(exchange: Exchange): unknown;
 }
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -32,47 +30,45 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 /**
  * A route's JSON body (contract 2.6), checked in the contract's order after
  * the steps before it (authentication first): `Content-Type:
- * application/json` else 415; a body over the limit 413 (deferred by
- * `requestLimits`); then the body, already read into `req.body`, parsed and
- * validated with `schema` (give it `.strict()` so that an unknown field is
- * refused): 400 whose `detail` names the first bad field.
+ * application/json` else 415; a body over the limit 413 (the edge did not
+ * read it); then the body the edge read, parsed and validated with `schema`
+ * (give it `.strict()` so that an unknown field is refused): 400 whose
+ * `detail` names the first bad field.
  *
  * ```ts
  * const body = jsonBody(z.object({ quantity: z.number().int().min(0).max(99) }).strict());
- * mountRoutes(app, { "/cart/items/:productId": { put: [signedIn, requireCustomer(), body, handler] } });
- * // in handler: const { quantity } = body.of(res);
+ * routes({ "/cart/items/:productId": { put: [signedIn, requireCustomer(), body, handler] } });
+ * // in handler: const { quantity } = body.of(exchange);
  * ```
  */
 export function jsonBody<S extends z.ZodType>(
   schema: S,
   { optional = false }: JsonBodyOptions = {},
 ): JsonBodyStep<z.output<S>> {
-  const read = new WeakMap<Response, ParsedBody<z.output<S>>>();
-  const step = function jsonBody(req: Request, res: Response, next: NextFunction): void {
-    const refusal = bodyRefusalOf(req);
-    // An oversized body was never read (reading `req.body` would throw the 413 now).
-    const buffer = refusal === undefined && Buffer.isBuffer(req.body) ? req.body : undefined;
+  const read = new WeakMap<Exchange, ParsedBody<z.output<S>>>();
+  const step = function jsonBody(exchange: Exchange): undefined {
+    const refusal = exchange.bodyRefusal;
+    const buffer = exchange.body;
     const absent = refusal === undefined && (buffer === undefined || buffer.length === 0);
     if (absent && optional) {
-      read.set(res, { value: validate(schema, {}), raw: undefined });
-      next();
-      return;
+      read.set(exchange, { value: validate(schema, {}), raw: undefined });
+      return undefined;
     }
-    if (!JSON_TYPE.test(req.get("content-type") ?? "")) throw new UnsupportedMediaTypeError();
+    if (!JSON_TYPE.test(exchange.header("content-type") ?? "")) throw new UnsupportedMediaTypeError();
     if (refusal !== undefined) throw refusal;
     const raw = parse(buffer);
-    read.set(res, { value: validate(schema, raw), raw });
-    next();
+    read.set(exchange, { value: validate(schema, raw), raw });
+    return undefined;
   };
-  const parsedOf = (res: Response): ParsedBody<z.output<S>> => {
-    const parsed = read.get(res);
+  const parsedOf = (exchange: Exchange): ParsedBody<z.output<S>> => {
+    const parsed = read.get(exchange);
     if (parsed === undefined) throw new Error("jsonBody: the body step has not run for this request");
     return parsed;
   };
   return Object.assign(step, {
-    [TAKES_BODY]: true as const,
-    of: (res: Response) => parsedOf(res).value,
-    rawOf: (res: Response) => parsedOf(res).raw,
+    readsBody: true as const,
+    of: (exchange: Exchange) => parsedOf(exchange).value,
+    rawOf: (exchange: Exchange) => parsedOf(exchange).raw,
   });
 }
 

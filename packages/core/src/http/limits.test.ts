@@ -2,23 +2,28 @@ import { rawRequest } from "@portico/test-support";
 import type { Response as ExpressResponse, Request } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
+import { json } from "./answer.js";
+import type { Exchange } from "./exchange.js";
 import { createGatewayApp } from "./gateway-app.js";
 import { EDGE_LIMITS } from "./limits.js";
-import { mountRoutes } from "./routes.js";
 
 let edge: EdgeTestServer;
 const bodies: number[] = [];
 
 beforeAll(async () => {
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: 2_000 });
-  const echo = (req: Request, res: ExpressResponse) => {
+  const { app, routes, finish } = createGatewayApp({ requestDeadlineMs: 2_000 });
+  const echo = (exchange: Exchange) => {
+    const body = exchange.body;
+    if (body !== undefined) bodies.push(body.length);
+    return json({ bodyBytes: body?.length ?? null, query: Object.keys(exchange.query).length });
+  };
+  routes({ "/things/:id": { get: echo, post: echo }, "/things": { get: echo } });
+  // A team's own express route, mounted without the route table.
+  app.post("/team", (req: Request, res: ExpressResponse) => {
     const body = req.body as Buffer | undefined;
     if (body !== undefined) bodies.push(body.length);
     res.json({ bodyBytes: body?.length ?? null, query: Object.keys(req.query).length });
-  };
-  mountRoutes(app, { "/things/:id": { get: echo, post: echo }, "/things": { get: echo } });
-  // A team's own express route, mounted without the route table.
-  app.post("/team", echo);
+  });
   edge = await serveEdge(finish());
 });
 

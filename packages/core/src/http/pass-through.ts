@@ -1,14 +1,13 @@
-import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from "node:http";
-import { parse as parseQuery } from "node:querystring";
+import type { IncomingMessage, OutgoingHttpHeader } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { z } from "zod";
 import type { ServiceClient } from "../client/service-client.js";
 import type { RequestContext } from "../context.js";
 import { InvalidInputError } from "../errors/index.js";
-import { contextOf } from "./context-middleware.js";
-import { FAST_ROUTE, type FastRoute } from "./fast-path.js";
-import { API_SECURITY_HEADERS, isStrippedHeader } from "./response-hygiene.js";
+import type { Answer } from "./answer.js";
+import type { Exchange } from "./exchange.js";
+import { API_SECURITY_HEADERS } from "./response-hygiene.js";
+import type { Step } from "./route-table.js";
 
 export interface PassThroughOptions<Q extends z.ZodType<Record<string, string | number | undefined>>> {
   /** The upstream service; its timeout, breaker, bulkhead and retries apply. */
@@ -38,14 +37,16 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   "x-powered-by",
   "x-request-id",
   "date",
+  // The gateway's own Server-Timing covers the upstream call; a client sees one.
+  "server-timing",
 ]);
 
 /** The edge's own security headers: an upstream's value never replaces them. */
 const EDGE_HEADERS = new Set(API_SECURITY_HEADERS.map(([name]) => name.toLowerCase()));
 
-/** Whether an upstream answer's header (undici gives lowercase names) is relayed to the client. */
+/** Whether an upstream answer's header (undici gives lowercase names) is relayed; the edge drops stripped ones. */
 function isRelayed(name: string): boolean {
-  return !DROPPED_RESPONSE_HEADERS.has(name) && !EDGE_HEADERS.has(name) && !isStrippedHeader(name);
+  return !DROPPED_RESPONSE_HEADERS.has(name) && !EDGE_HEADERS.has(name);
 }
 
 const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
@@ -59,44 +60,24 @@ const FORWARDED_FOR = /^[0-9A-Fa-f.:, ]{1,512}$/;
  * a refused connection or a timeout become problem+json 502/503/504 like
  * any required part.
  *
- * The handler also has a fast form that `mountRoutes` gives the app's fast
- * path (see `FastPath`): a plain GET of this route is then answered without
- * express, the same way.
- *
  * ```ts
- * mountRoutes(app, { "/reviews": { get: passThrough({ client: clients.reviews, path: "/reviews", query }) } });
+ * routes({ "/reviews": { get: passThrough({ client: clients.reviews, path: "/reviews", query }) } });
  * ```
  */
 export function passThrough<Q extends z.ZodType<Record<string, string | number | undefined>>>({
   client,
   path,
   query,
-}: PassThroughOptions<Q>): RequestHandler & { readonly [FAST_ROUTE]: FastRoute } {
-  const handler = async function passThrough(
-    req: Request,
-    res: Response,
-    _next: NextFunction,
-  ): Promise<void> {
-    const parsed = query.safeParse(req.query);
+}: PassThroughOptions<Q>): Step {
+  return async function passThrough(exchange: Exchange): Promise<Answer> {
+    const parsed = query.safeParse(exchange.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const name = issue?.path.join(".") || "query";
       throw new InvalidInputError(`Invalid query parameter ${name}: ${issue?.message ?? "invalid"}`);
     }
-    const ctx = contextOf(res);
-    // The edge's headers are already set on `res` (responseHygiene, requestContext).
-    await relay(client, path, upstreamQueryOf(parsed.data), ctx, req, res, []);
+    return relay(client, path, upstreamQueryOf(parsed.data), exchange.ctx, exchange.req);
   };
-  const fast: FastRoute<Record<string, string | number>> = {
-    accept(queryString) {
-      // express's own query parser ("simple": node's querystring), so both paths see the same values.
-      const parsed = query.safeParse(parseQuery(queryString));
-      return parsed.success ? upstreamQueryOf(parsed.data) : undefined;
-    },
-    serve: (ctx, upstreamQuery, req, res, edgeHeaders) =>
-      relay(client, path, upstreamQuery, ctx, req, res, edgeHeaders),
-  };
-  return Object.assign(handler, { [FAST_ROUTE]: fast as FastRoute });
 }
 
 function upstreamQueryOf(data: Record<string, string | number | undefined>): Record<string, string | number> {
@@ -105,20 +86,14 @@ function upstreamQueryOf(data: Record<string, string | number | undefined>): Rec
   return upstreamQuery;
 }
 
-/**
- * Calls the service and streams its answer to `res` with one `writeHead`:
- * `edgeHeaders` (flat; empty when they are already set on `res`), then the
- * upstream's headers that may be relayed, then `Server-Timing`.
- */
+/** Calls the service; its answer, to be streamed: status, the headers that may be relayed, the body. */
 async function relay(
   client: ServiceClient,
   path: string,
   query: Record<string, string | number>,
   ctx: RequestContext,
   req: IncomingMessage,
-  res: ServerResponse,
-  edgeHeaders: OutgoingHttpHeader[],
-): Promise<void> {
+): Promise<Answer> {
   const upstream = await client.stream(ctx, path, { query, headers: forwardedHeaders(req) });
 
   // The answer may be relayed after the deadline only if it is already flowing
@@ -127,29 +102,16 @@ async function relay(
   const left = Math.max(0, Math.ceil(ctx.deadline - performance.now()));
   const stall = setTimeout(() => upstream.body.destroy(new Error("deadline passed")), left);
   stall.unref();
-  const cleanUp = () => {
-    clearTimeout(stall);
-    if (!res.writableFinished) upstream.body.destroy();
-  };
-  res.on("close", cleanUp);
+  upstream.body.once("close", () => clearTimeout(stall));
 
-  const headers = edgeHeaders;
+  const headers: OutgoingHttpHeader[] = [];
   for (const name in upstream.headers) {
     const value = upstream.headers[name];
-    // A repeated header stays one entry with all its values: on a response
-    // with headers already set, node's flat-list writeHead keeps only the last.
+    // A repeated header stays one entry with all its values.
     if (value !== undefined && isRelayed(name)) headers.push(name, value);
   }
-  const timing = ctx.timings.header();
-  if (timing !== undefined) headers.push("Server-Timing", timing);
-  res.writeHead(upstream.status, headers);
-  upstream.body.on("error", () => {
-    // Headers are out: all that is left is to end the connection.
-    res.destroy();
-  });
-  upstream.body.pipe(res);
+  return { status: upstream.status, headers, body: upstream.body };
 }
-
 /** `X-Forwarded-For` appended with this hop's peer, `-Proto` and `-Host` set. */
 function forwardedHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {

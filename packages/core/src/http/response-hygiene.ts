@@ -1,5 +1,4 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
 import helmet, { type HelmetOptions } from "helmet";
 
 /** The API's Content-Security-Policy: JSON is never a document, so nothing may load or frame it. */
@@ -94,33 +93,26 @@ export function isStrippedHeader(name: string): boolean {
   return STRIPPED_HEADERS.has(lower) || STRIPPED_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
-export interface ResponseHygieneOptions {
-  /**
-   * Path prefixes of HTML pages the gateway serves itself; they get a CSP
-   * that allows same-origin scripts and styles. Default `["/admin"]`.
-   */
-  pagePaths?: readonly string[];
+/** For HTML pages the gateway serves itself (the `/admin` dashboard): a CSP that allows same-origin scripts and styles. */
+export const PAGE_SECURITY_HEADERS = headersOf(helmetOptions(PAGE_CSP));
+
+/** The same, flat. */
+export const PAGE_SECURITY_HEADERS_FLAT: readonly string[] = PAGE_SECURITY_HEADERS.flat();
+
+/** Whether a header of a route's answer may go out: not stripped, and not a second `X-Content-Type-Options`. */
+export function isKeptHeader(name: string): boolean {
+  return !isStrippedHeader(name) && name.toLowerCase() !== "x-content-type-options";
 }
 
 /**
- * Security headers on every answer (helmet, API settings: a CSP that loads
- * nothing, no framing, no referrer, nosniff, HSTS) and a guard that removes
- * `Set-Cookie`, `Server`, `X-Powered-By` and internal headers however they
- * were set, including by a route that copies an upstream's headers into
- * `writeHead`. Mount it first, so even a shed or refused request gets them.
+ * For an answer written by express (a route a team mounts on the app):
+ * the security headers set on `res`, and a guard on its `writeHead` that
+ * removes `Set-Cookie`, `Server`, `X-Powered-By` and internal headers
+ * however they were set, and keeps `nosniff`.
  */
-export function responseHygiene({ pagePaths = ["/admin"] }: ResponseHygieneOptions = {}): RequestHandler {
-  const pageHeaders = headersOf(helmetOptions(PAGE_CSP));
-  // `req.path` is undefined for a target the URL parser gives up on (e.g. `//!@#`).
-  const isPage = (path: string | undefined) =>
-    typeof path === "string" && pagePaths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
-  return function responseHygiene(req: Request, res: Response, next: NextFunction): void {
-    for (const [name, value] of isPage(req.path) ? pageHeaders : API_SECURITY_HEADERS) {
-      res.setHeader(name, value);
-    }
-    guardHeaders(res);
-    next();
-  };
+export function secureResponse(res: ServerResponse, headers: ReadonlyArray<readonly [string, string]>): void {
+  for (const [name, value] of headers) res.setHeader(name, value);
+  guardHeaders(res);
 }
 
 type WriteHead = ServerResponse["writeHead"];
@@ -143,28 +135,23 @@ function guardHeaders(res: ServerResponse): void {
   } as WriteHead;
 }
 
-/** Kept in `writeHead`'s own headers: not stripped, and not a second `X-Content-Type-Options`. */
-function isKept(name: string): boolean {
-  return !isStrippedHeader(name) && name.toLowerCase() !== "x-content-type-options";
-}
-
 function withoutStripped(
   headers: OutgoingHttpHeaders | OutgoingHttpHeader[],
 ): OutgoingHttpHeaders | OutgoingHttpHeader[] {
   if (!Array.isArray(headers)) {
     const kept: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(headers)) if (isKept(name)) kept[name] = value;
+    for (const [name, value] of Object.entries(headers)) if (isKeptHeader(name)) kept[name] = value;
     return kept;
   }
   // writeHead takes a flat [name, value, name, value, …] list or a list of pairs.
   if (headers.every(Array.isArray)) {
     return (headers as unknown as [string, OutgoingHttpHeader][]).filter(([name]) =>
-      isKept(String(name)),
+      isKeptHeader(String(name)),
     ) as unknown as OutgoingHttpHeader[];
   }
   const kept: OutgoingHttpHeader[] = [];
   for (let i = 0; i + 1 < headers.length; i += 2) {
-    if (isKept(String(headers[i])))
+    if (isKeptHeader(String(headers[i])))
       kept.push(headers[i] as OutgoingHttpHeader, headers[i + 1] as OutgoingHttpHeader);
   }
   return kept;

@@ -1,13 +1,13 @@
-import type { Request, Response } from "express";
 import { z } from "zod";
 import { CartEmptyError, NotFoundError } from "../errors/index.js";
 import type { Gateway } from "../gateway.js";
 import type { Cart, PlacedOrder } from "../services/schemas.js";
-import { contextOf } from "./context-middleware.js";
+import { type Answer, json } from "./answer.js";
+import type { Exchange } from "./exchange.js";
 import { idempotentRoute } from "./idempotent-route.js";
 import { requireId } from "./input.js";
 import { jsonBody } from "./json-body.js";
-import { sendJson } from "./respond.js";
+import type { Step } from "./route-table.js";
 
 // The shop's write routes of contract 2.6, the same on every BFF that takes
 // writes (mobile and web): the customer is the token's alone, the answers
@@ -25,23 +25,23 @@ function cartAnswer({ itemCount, items }: Cart) {
  * `PUT /cart/items/{productId}`: sets the signed-in customer's line (after
  * `cartLineBody`); an unknown product is the cart service's 404.
  */
-export function setCartLineRoute(gateway: Gateway) {
-  return async function setCartLine(req: Request, res: Response): Promise<void> {
-    const ctx = contextOf(res);
-    const productId = requireId(req.params.productId, "productId");
-    const { quantity } = cartLineBody.of(res);
+export function setCartLineRoute(gateway: Gateway): Step {
+  return async function setCartLine(exchange: Exchange): Promise<Answer> {
+    const { ctx } = exchange;
+    const productId = requireId(exchange.params.productId, "productId");
+    const { quantity } = cartLineBody.of(exchange);
     const cart = await gateway.shop.setCartLine(ctx, ctx.identity?.customerId as string, productId, quantity);
-    sendJson(res, cartAnswer(cart));
+    return json(cartAnswer(cart));
   };
 }
 
 /** `DELETE /cart/items/{productId}`: removes the line (200 also when there was none). */
-export function removeCartLineRoute(gateway: Gateway) {
-  return async function removeCartLine(req: Request, res: Response): Promise<void> {
-    const ctx = contextOf(res);
-    const productId = requireId(req.params.productId, "productId");
+export function removeCartLineRoute(gateway: Gateway): Step {
+  return async function removeCartLine(exchange: Exchange): Promise<Answer> {
+    const { ctx } = exchange;
+    const productId = requireId(exchange.params.productId, "productId");
     const cart = await gateway.shop.removeCartLine(ctx, ctx.identity?.customerId as string, productId);
-    sendJson(res, cartAnswer(cart));
+    return json(cartAnswer(cart));
   };
 }
 
@@ -70,7 +70,7 @@ function orderAnswer({ orderId, placedAt, status, total, items }: PlacedOrder) {
  * replayed and forwarded to the orders service). An empty cart is 422 and
  * nothing reaches orders. `orderPath` is this BFF's own path of the order.
  */
-export function placeOrderRoute(gateway: Gateway, orderPath: (orderId: string) => string) {
+export function placeOrderRoute(gateway: Gateway, orderPath: (orderId: string) => string): Step {
   const { shop, config, idempotency } = gateway;
   return idempotentRoute(
     {
@@ -79,10 +79,10 @@ export function placeOrderRoute(gateway: Gateway, orderPath: (orderId: string) =
       ttlS: config.idempotencyTtlS,
       bodyOf: orderBody.rawOf,
     },
-    async (_req, res, key) => {
-      const ctx = contextOf(res);
+    async (exchange, key) => {
+      const { ctx } = exchange;
       const customerId = ctx.identity?.customerId as string;
-      const { shippingMethod } = orderBody.of(res);
+      const { shippingMethod } = orderBody.of(exchange);
       const cart = await shop.cart(ctx, customerId);
       if (cart.items.length === 0) throw new CartEmptyError();
       const order = await shop.placeOrder(ctx, { customerId, items: cart.items, shippingMethod }, key);
@@ -92,12 +92,12 @@ export function placeOrderRoute(gateway: Gateway, orderPath: (orderId: string) =
 }
 
 /** `GET /orders/{orderId}`: the customer's own order; another's, or an unknown one, is 404. */
-export function orderRoute(gateway: Gateway) {
-  return async function order(req: Request, res: Response): Promise<void> {
-    const ctx = contextOf(res);
-    const orderId = requireId(req.params.orderId, "orderId");
+export function orderRoute(gateway: Gateway): Step {
+  return async function order(exchange: Exchange): Promise<Answer> {
+    const { ctx } = exchange;
+    const orderId = requireId(exchange.params.orderId, "orderId");
     const placed = await gateway.shop.order(ctx, orderId);
     if (placed.customerId !== ctx.identity?.customerId) throw new NotFoundError("No such order");
-    sendJson(res, orderAnswer(placed));
+    return json(orderAnswer(placed));
   };
 }

@@ -1,6 +1,5 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Request, Response } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "../cache/memory-store.js";
 import { combineObservers, type UpstreamObserver } from "../client/upstream-observer.js";
@@ -9,12 +8,11 @@ import { loadGatewayConfig } from "../config/gateway-config.js";
 import { SERVICE_NAMES } from "../config/services.js";
 import { UpstreamStatusError } from "../errors/index.js";
 import { createGateway } from "../gateway.js";
-import { contextOf } from "../http/context-middleware.js";
+import { json } from "../http/answer.js";
 import { createGatewayApp } from "../http/gateway-app.js";
-import { sendJson } from "../http/respond.js";
-import { mountRoutes } from "../http/routes.js";
 import { lastKnownGoodFallback, staticFallback } from "../resilience/fallback-policy.js";
 import { lastKnownPriceFallback, nullIfNotFound } from "../services/shop-parts.js";
+import { serveEdge } from "../test-support/edge-server.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { GatewayObservability } from "./gateway-observability.js";
 
@@ -183,7 +181,7 @@ describe("/metrics of a gateway app", () => {
     const gateway = createGateway(config, {
       observability: new GatewayObservability({ processMetrics: false }),
     });
-    const { app, finish } = createGatewayApp({ requestDeadlineMs: 2_000, gateway });
+    const { routes, finish } = createGatewayApp({ requestDeadlineMs: 2_000, gateway });
     const plan = composition<{ id: string }>()
       .part("product", { run: (ctx, { id }) => gateway.shop.product(ctx, id) })
       .part("price", {
@@ -195,20 +193,18 @@ describe("/metrics of a gateway app", () => {
         key: ({ id }) => id,
         run: (ctx, { id }) => nullIfNotFound(gateway.shop.price(ctx, id)),
       });
-    mountRoutes(app, {
+    routes({
       "/things/:id": {
-        get: async (req: Request, res: Response) => {
-          const result = await plan.run(contextOf(res), { id: String(req.params.id) });
-          sendJson(res, { ...result.values, degraded: result.degraded });
+        get: async (exchange) => {
+          const result = await plan.run(exchange.ctx, { id: String(exchange.params.id) });
+          return json({ ...result.values, degraded: result.degraded });
         },
       },
     });
-    const server: Server = finish().listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await serveEdge(finish());
+    const url = server.url;
     cleanups.push(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
       await gateway.close();
       upstream.closeAllConnections();
       await new Promise((resolve) => upstream.close(resolve));

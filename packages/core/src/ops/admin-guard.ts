@@ -1,8 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { RequestContext } from "../context.js";
 import { UnauthorizedError } from "../errors/index.js";
-import { sendProblem } from "../http/problem.js";
+import type { Step } from "../http/route-table.js";
 import type { Logger } from "../observability/logger.js";
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
@@ -17,31 +15,27 @@ export interface AdminGuardOptions {
 }
 
 /**
- * Guards `/admin*`: with a token configured, a request needs
- * `Authorization: Bearer <token>`, else 401 problem+json with a
- * `WWW-Authenticate` challenge. Tokens are compared as SHA-256 digests in
- * constant time, so neither their content nor their length leaks by timing.
+ * Guards `/admin*` (an edge guard, so any method and any path under it):
+ * with a token configured, a request needs `Authorization: Bearer <token>`,
+ * else 401 problem+json with a `WWW-Authenticate` challenge. Tokens are
+ * compared as SHA-256 digests in constant time, so neither their content
+ * nor their length leaks by timing.
  */
-export function adminGuard({ token, logger }: AdminGuardOptions): RequestHandler {
+export function adminGuard({ token, logger }: AdminGuardOptions): Step {
   const expected = token === undefined ? undefined : digest(token);
-  return function adminGuard(req: Request, res: Response, next: NextFunction): void {
-    if (expected === undefined) {
-      next();
-      return;
-    }
-    const offered = BEARER.exec(req.get("authorization") ?? "")?.[1];
-    if (offered !== undefined && timingSafeEqual(digest(offered), expected)) {
-      next();
-      return;
-    }
-    const ctx = res.locals.ctx as RequestContext | undefined;
-    // Mounted under /admin: req.path is relative to it.
-    const path = req.originalUrl.split("?")[0] ?? req.path;
+  return function adminGuard(exchange): undefined {
+    if (expected === undefined) return undefined;
+    const offered = BEARER.exec(exchange.header("authorization") ?? "")?.[1];
+    if (offered !== undefined && timingSafeEqual(digest(offered), expected)) return undefined;
     logger?.warn(
-      { requestId: ctx?.requestId, path, credentials: offered === undefined ? "none" : "wrong" },
+      {
+        requestId: exchange.ctx.requestId,
+        path: exchange.path,
+        credentials: offered === undefined ? "none" : "wrong",
+      },
       "admin request refused",
     );
-    res.setHeader("WWW-Authenticate", 'Bearer realm="portico-admin"');
-    sendProblem(res, new UnauthorizedError("A valid admin token is required"), path, ctx);
+    exchange.headers.push("WWW-Authenticate", 'Bearer realm="portico-admin"');
+    throw new UnauthorizedError("A valid admin token is required");
   };
 }

@@ -1,4 +1,6 @@
-import type { Request, RequestHandler, Response } from "express";
+import type { ServerResponse } from "node:http";
+import { type Answer, JSON_TYPE, text } from "../http/answer.js";
+import type { Step } from "../http/route-table.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
 import type { StatusFeed } from "../observability/status-feed.js";
 import { DASHBOARD_CSS, DASHBOARD_HTML } from "./dashboard-page.js";
@@ -7,11 +9,12 @@ import { DASHBOARD_JS } from "./dashboard-script.js";
 /** A dashboard that stopped reading gets no more updates once this much is queued for it. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
 
+const NO_STORE = ["Cache-Control", "no-store"];
+
 /** `GET /admin/status`: per upstream and per route over the last minute, and the recent composites. */
-export function adminStatusRoute(observability: GatewayObservability): RequestHandler {
-  return function adminStatus(_req: Request, res: Response): void {
-    res.setHeader("Cache-Control", "no-store");
-    res.type("application/json").send(JSON.stringify(observability.status()));
+export function adminStatusRoute(observability: GatewayObservability): Step {
+  return function adminStatus(): Answer {
+    return text(JSON.stringify(observability.status()), JSON_TYPE, 200, NO_STORE);
   };
 }
 
@@ -20,40 +23,45 @@ export function adminStatusRoute(observability: GatewayObservability): RequestHa
  * document about once a second (and at once when a circuit changes state).
  * The stream ends when the app shuts down; browsers reconnect by themselves.
  */
-export function adminEventsRoute(feed: StatusFeed): RequestHandler {
-  return function adminEvents(req: Request, res: Response): void {
-    res.status(200);
-    res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
-    res.setHeader("Cache-Control", "no-store");
+export function adminEventsRoute(feed: StatusFeed): Step {
+  const headers = [
+    "Content-Type",
+    "text/event-stream; charset=utf-8",
+    "Cache-Control",
+    "no-store",
     // Proxies (nginx) must not buffer the stream.
-    res.setHeader("X-Accel-Buffering", "no");
-    if (req.method === "HEAD") {
-      res.end();
-      return;
-    }
-    res.flushHeaders();
-    res.write("retry: 2000\n\n");
-    const unsubscribe = feed.subscribe({
-      send(payload) {
-        if (res.writableLength > MAX_QUEUED_BYTES) return;
-        res.write(`data: ${payload}\n\n`);
+    "X-Accel-Buffering",
+    "no",
+  ];
+  return function adminEvents(exchange): Answer {
+    if (exchange.method === "HEAD") return { status: 200, headers };
+    return {
+      status: 200,
+      headers,
+      body(res: ServerResponse) {
+        res.flushHeaders();
+        res.write("retry: 2000\n\n");
+        const unsubscribe = feed.subscribe({
+          send(payload) {
+            if (res.writableLength > MAX_QUEUED_BYTES) return;
+            res.write(`data: ${payload}\n\n`);
+          },
+          end() {
+            res.end();
+          },
+        });
+        res.once("close", unsubscribe);
       },
-      end() {
-        res.end();
-      },
-    });
-    res.once("close", unsubscribe);
+    };
   };
 }
 
-function asset(body: string, type: string): RequestHandler {
-  return function dashboardAsset(_req: Request, res: Response): void {
-    res.setHeader("Cache-Control", "no-cache");
-    res.type(type).send(body);
-  };
+function asset(body: string, type: string): Step {
+  const answer = text(body, type, 200, ["Cache-Control", "no-cache"]);
+  return () => answer;
 }
 
 /** `GET /admin`, `/admin/dashboard.css`, `/admin/dashboard.js`: the live dashboard, served from memory. */
-export const dashboardPage = (): RequestHandler => asset(DASHBOARD_HTML, "text/html; charset=utf-8");
-export const dashboardStyles = (): RequestHandler => asset(DASHBOARD_CSS, "text/css; charset=utf-8");
-export const dashboardScript = (): RequestHandler => asset(DASHBOARD_JS, "text/javascript; charset=utf-8");
+export const dashboardPage = (): Step => asset(DASHBOARD_HTML, "text/html; charset=utf-8");
+export const dashboardStyles = (): Step => asset(DASHBOARD_CSS, "text/css; charset=utf-8");
+export const dashboardScript = (): Step => asset(DASHBOARD_JS, "text/javascript; charset=utf-8");

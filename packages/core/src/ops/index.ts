@@ -9,7 +9,6 @@ export { type AdminGuardOptions, adminGuard } from "./admin-guard.js";
 export { CompositionCapture } from "./composition-capture.js";
 export { metricsRoute } from "./metrics.js";
 export { readinessProbe } from "./readyz.js";
-export { observeRequests, UNMATCHED_ROUTE } from "./request-observer.js";
 export { mountOpsRoutes, type OpsRoutesOptions } from "./routes.js";
 export {
   type RequestTracker,

@@ -1,15 +1,13 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Request, Response } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { loadGatewayConfig } from "../config/gateway-config.js";
 import { createGateway, type Gateway } from "../gateway.js";
-import { fastPathOf, withFastPath } from "../http/fast-path.js";
-import { createGatewayApp, type EdgeOptions } from "../http/gateway-app.js";
+import { json } from "../http/answer.js";
+import type { EdgeOptions } from "../http/edge.js";
+import { createGatewayApp } from "../http/gateway-app.js";
 import { passThrough } from "../http/pass-through.js";
-import { mountRoutes } from "../http/routes.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
+import { serveEdge } from "../test-support/edge-server.js";
 
 // Contract section 6: a method a path does not serve is 405 with `Allow`,
 // the ops routes included. Every ops route serves GET and HEAD only.
@@ -36,9 +34,9 @@ interface Harness {
 }
 
 /**
- * A gateway app as `runBff` serves it (fast path first), with one
- * pass-through route so the fast path is in use, and `/slow` as a client
- * route the load shedder counts. No upstream is ever called.
+ * A gateway app as `runBff` serves it (through the edge), with one
+ * pass-through route, and `/slow` as a client route the load shedder
+ * counts. No upstream is ever called.
  */
 async function start({
   env = {},
@@ -53,9 +51,9 @@ async function start({
   const gateway = withGateway
     ? createGateway(config, { observability: new GatewayObservability({ processMetrics: false }) })
     : undefined;
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: 2_000, edge, gateway });
-  mountRoutes(app, {
-    "/slow": { get: (_req: Request, res: Response) => void res.json({ ok: true }) },
+  const { routes, finish } = createGatewayApp({ requestDeadlineMs: 2_000, edge, gateway });
+  routes({
+    "/slow": { get: () => json({ ok: true }) },
     ...(gateway === undefined
       ? {}
       : {
@@ -64,17 +62,12 @@ async function start({
           },
         }),
   });
-  if (gateway !== undefined) expect(fastPathOf(app)?.size).toBe(1);
-  const server: Server = createServer(withFastPath(finish()));
-  server.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await serveEdge(finish());
   cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await gateway?.close();
   });
-  return { url: `http://127.0.0.1:${port}`, gateway };
+  return { url: server.url, gateway };
 }
 
 async function expectMethodNotAllowed(url: string, path: string, method: string, headers = {}) {

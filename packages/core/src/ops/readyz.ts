@@ -1,8 +1,10 @@
-import type { Request, RequestHandler, Response } from "express";
-import type { RequestContext } from "../context.js";
 import { GatewayError } from "../errors/index.js";
-import { sendProblem } from "../http/problem.js";
+import { json } from "../http/answer.js";
+import type { Step } from "../http/route-table.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
+
+const NO_STORE = ["Cache-Control", "no-store"];
+const READY = json({ status: "ready" }, 200, NO_STORE);
 
 /**
  * `GET /readyz`: 200 `{"status":"ready"}`, or 503 problem+json while a
@@ -10,22 +12,17 @@ import type { GatewayObservability } from "../observability/gateway-observabilit
  * or the app is shutting down (code `OVERLOADED`). A half-open circuit is
  * ready: its trial call needs traffic to close it.
  */
-export function readinessProbe(observability: GatewayObservability): RequestHandler {
-  return function readinessProbe(req: Request, res: Response): void {
-    res.setHeader("Cache-Control", "no-store");
+export function readinessProbe(observability: GatewayObservability): Step {
+  return function readinessProbe(exchange) {
     const readiness = observability.readiness();
-    if (readiness.ready) {
-      res.json({ status: "ready" });
-      return;
-    }
-    const ctx = res.locals.ctx as RequestContext | undefined;
-    const error = readiness.shuttingDown
+    if (readiness.ready) return READY;
+    exchange.headers.push(...NO_STORE);
+    throw readiness.shuttingDown
       ? new GatewayError("OVERLOADED", "Not ready: shutting down")
       : new GatewayError(
           "CIRCUIT_OPEN",
           `Not ready: the circuit of ${readiness.openCircuits.join(", ")} is open`,
           { retryAfterS: 1 },
         );
-    sendProblem(res, error, req.path, ctx);
   };
 }

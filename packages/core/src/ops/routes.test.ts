@@ -1,16 +1,13 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { sendJson as answer, type FakeUpstream, startFakeUpstream } from "@portico/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { composition } from "../compose/plan.js";
 import { loadGatewayConfig } from "../config/gateway-config.js";
 import { createGateway, type Gateway } from "../gateway.js";
-import { contextOf } from "../http/context-middleware.js";
+import { json } from "../http/answer.js";
 import { createGatewayApp } from "../http/gateway-app.js";
-import { sendJson } from "../http/respond.js";
-import { mountRoutes } from "../http/routes.js";
 import type { AdminStatus } from "../observability/admin-status.js";
 import { emptyFallback } from "../resilience/fallback-policy.js";
+import { serveEdge } from "../test-support/edge-server.js";
 
 const PRODUCT = {
   id: "p1",
@@ -58,31 +55,28 @@ async function start(env: Record<string, string> = {}): Promise<Harness> {
     { defaultPort: 0 },
   );
   const gateway = createGateway(config);
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: 2000, gateway });
+  const { routes, finish } = createGatewayApp({ requestDeadlineMs: 2000, gateway });
   const plan = composition<{ id: string }>()
     .part("product", { run: (ctx, { id }) => gateway.shop.product(ctx, id) })
     .part("reviews", {
       fallback: emptyFallback(null),
       run: (ctx, { id }) => gateway.shop.reviews(ctx, id, 3),
     });
-  mountRoutes(app, {
+  routes({
     "/things/:id": {
-      get: async (req, res) => {
-        const result = await plan.run(contextOf(res), { id: String(req.params.id) });
-        sendJson(res, { ...result.values, degraded: result.degraded });
+      get: async (exchange) => {
+        const result = await plan.run(exchange.ctx, { id: String(exchange.params.id) });
+        return json({ ...result.values, degraded: result.degraded });
       },
     },
   });
-  const server: Server = finish().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await serveEdge(finish());
   cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await gateway.close();
     await upstream.close();
   });
-  return { url: `http://127.0.0.1:${port}`, gateway, upstream };
+  return { url: server.url, gateway, upstream };
 }
 
 async function openCatalogCircuit(harness: Harness): Promise<void> {

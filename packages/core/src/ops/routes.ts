@@ -1,5 +1,4 @@
-import type { Express } from "express";
-import { mountRoutes } from "../http/routes.js";
+import type { Edge } from "../http/edge.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
 import {
   adminEventsRoute,
@@ -26,13 +25,11 @@ export interface OpsRoutesOptions {
  * (contract 6). The admin guard runs first: without the token, any method
  * on `/admin*` is a 401, so the methods served there are not disclosed.
  */
-export function mountOpsRoutes(app: Express, { observability, adminToken }: OpsRoutesOptions): void {
-  mountRoutes(app, {
+export function mountOpsRoutes(edge: Edge, { observability, adminToken }: OpsRoutesOptions): void {
+  edge.guard("/admin", adminGuard({ token: adminToken, logger: observability.logger }));
+  edge.opsRoutes({
     "/readyz": { get: readinessProbe(observability) },
     "/metrics": { get: metricsRoute(observability.metrics) },
-  });
-  app.use("/admin", adminGuard({ token: adminToken, logger: observability.logger }));
-  mountRoutes(app, {
     "/admin": { get: dashboardPage() },
     "/admin/dashboard.css": { get: dashboardStyles() },
     "/admin/dashboard.js": { get: dashboardScript() },

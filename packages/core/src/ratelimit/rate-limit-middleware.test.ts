@@ -1,39 +1,37 @@
-import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { json } from "../http/answer.js";
 import { createGatewayApp } from "../http/gateway-app.js";
+import { type EdgeTestServer, serveEdge } from "../test-support/edge-server.js";
 import { MemoryRateLimiter } from "./memory-rate-limiter.js";
 import { type RateLimitOptions, rateLimit } from "./rate-limit-middleware.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
-let server: Server | undefined;
+let server: EdgeTestServer | undefined;
 
 afterEach(async () => {
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  await server?.close();
   server = undefined;
 });
 
 /** A real app with one metered route; the quota key comes from the `x-who` header. */
 async function serve(options: Partial<RateLimitOptions> & { limiter: RateLimiter }): Promise<string> {
-  const { app, finish } = createGatewayApp({ requestDeadlineMs: 1_000 });
-  app.get(
-    "/thing",
-    rateLimit({
-      quotaOf: (_ctx, req) => {
-        const who = req.get("x-who");
-        return who === undefined ? undefined : { key: who, limit: 2 };
-      },
-      ...options,
-    }),
-    (_req, res) => {
-      res.json({ ok: true });
+  const { routes, finish } = createGatewayApp({ requestDeadlineMs: 1_000 });
+  routes({
+    "/thing": {
+      get: [
+        rateLimit({
+          quotaOf: (_ctx, exchange) => {
+            const who = exchange.header("x-who");
+            return who === undefined ? undefined : { key: who, limit: 2 };
+          },
+          ...options,
+        }),
+        () => json({ ok: true }),
+      ],
     },
-  );
-  finish();
-  server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server?.once("listening", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  return `http://127.0.0.1:${address.port}`;
+  });
+  server = await serveEdge(finish());
+  return server.url;
 }
 
 describe("rateLimit middleware", () => {

@@ -1,7 +1,7 @@
-import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { RequestContext } from "../context.js";
 import { RateLimitedError } from "../errors/index.js";
-import { contextOf } from "../http/context-middleware.js";
+import type { Exchange } from "../http/exchange.js";
+import type { Step } from "../http/route-table.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 /** The bucket one request counts against, and its size per window. */
@@ -16,7 +16,7 @@ export interface RateLimitOptions {
    * The quota of this request, usually from the authenticated identity
    * (`ctx.identity.partner`). `undefined` lets the request through unmetered.
    */
-  quotaOf: (ctx: RequestContext, req: Request) => Quota | undefined;
+  quotaOf: (ctx: RequestContext, exchange: Exchange) => Quota | undefined;
   /**
    * Told when the limiter itself fails (e.g. its shared store is down). The
    * request then passes without RateLimit headers: a broken counter must not
@@ -32,24 +32,29 @@ export interface RateLimitOptions {
  * 429 problem with `Retry-After`.
  *
  * ```ts
- * app.get("/v1/things", requireApiKey(keys), rateLimit({ limiter, quotaOf: (ctx) => quotaOfPartner(ctx) }), handler);
+ * routes({ "/v1/things": { get: [requireApiKey(keys), rateLimit({ limiter, quotaOf: (ctx) => quotaOfPartner(ctx) }), handler] } });
  * ```
  */
-export function rateLimit({ limiter, quotaOf, onLimiterError }: RateLimitOptions): RequestHandler {
-  return async function rateLimit(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const quota = quotaOf(contextOf(res), req);
-    if (quota === undefined) return next();
+export function rateLimit({ limiter, quotaOf, onLimiterError }: RateLimitOptions): Step {
+  return async function rateLimit(exchange: Exchange): Promise<undefined> {
+    const quota = quotaOf(exchange.ctx, exchange);
+    if (quota === undefined) return undefined;
     let decision: Awaited<ReturnType<RateLimiter["consume"]>>;
     try {
       decision = await limiter.consume(quota.key, quota.limit);
     } catch (error) {
       onLimiterError?.(error);
-      return next();
+      return undefined;
     }
-    res.setHeader("RateLimit-Limit", String(decision.limit));
-    res.setHeader("RateLimit-Remaining", String(decision.remaining));
-    res.setHeader("RateLimit-Reset", String(decision.resetS));
+    exchange.headers.push(
+      "RateLimit-Limit",
+      String(decision.limit),
+      "RateLimit-Remaining",
+      String(decision.remaining),
+      "RateLimit-Reset",
+      String(decision.resetS),
+    );
     if (!decision.allowed) throw new RateLimitedError(decision.resetS);
-    next();
+    return undefined;
   };
 }

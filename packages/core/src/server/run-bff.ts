@@ -1,10 +1,8 @@
-import { createServer, type Server } from "node:http";
-import type { Express } from "express";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { Env } from "../config/env.js";
 import { type GatewayConfig, loadGatewayConfig } from "../config/gateway-config.js";
 import { ConfigError } from "../errors/index.js";
 import { createGateway, type Gateway } from "../gateway.js";
-import { withFastPath } from "../http/fast-path.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
 import { createLogger } from "../observability/logger.js";
 import { shutdownGracefully, trackRequests } from "../ops/shutdown.js";
@@ -16,7 +14,7 @@ export interface RunBffOptions<C extends GatewayConfig> {
   defaultPort: number;
   /** Extends the shared configuration with the app's own variables. */
   loadConfig?: (env: Env, base: GatewayConfig) => C;
-  createApp: (gateway: Gateway, config: C) => Express | BffApp | Promise<Express | BffApp>;
+  createApp: (gateway: Gateway, config: C) => RequestListener | BffApp | Promise<RequestListener | BffApp>;
   env?: Env;
 }
 
@@ -26,7 +24,8 @@ export interface RunBffOptions<C extends GatewayConfig> {
  * shutdown after the server stopped accepting (e.g. to close a broker).
  */
 export interface BffApp {
-  readonly app: Express;
+  /** The request listener: `createGatewayApp(...).finish()`. */
+  readonly app: RequestListener;
   attach?(server: Server): void;
   close?(): Promise<void>;
 }
@@ -68,11 +67,11 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
     process.exit(1);
   }
   const created = await options.createApp(gateway, config);
-  const bff: BffApp = "app" in created ? created : { app: created };
+  const bff: BffApp = typeof created === "function" ? { app: created } : created;
   // Edge limits the server enforces itself: 16 KiB of headers (431), slowloris timeouts.
   const server = createServer(
     edgeServerOptions({ headersTimeoutMs: config.headersTimeoutMs }),
-    guardRequestTarget(withFastPath(bff.app)),
+    guardRequestTarget(bff.app),
   );
   server.on("clientError", answerClientError);
   const requests = trackRequests(server);
