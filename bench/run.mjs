@@ -85,6 +85,9 @@ const SUM_MS = MOBILE_CALLS.reduce((sum, s) => sum + DELAYS[s], 0);
  * What is measured. `gateway` names the BFF process, `path` its route,
  * `ref` the reference's twin route. `expect` checks one answer before load.
  */
+/** What a phone's HTTP stack sends: the compressed scenarios' `Accept-Encoding`. */
+const ACCEPT_COMPRESSED = "br, gzip";
+
 const SCENARIOS = [
   {
     id: "details",
@@ -113,6 +116,28 @@ const SCENARIOS = [
     kind: "pass-through",
     // Peers measured beside the gateway and the reference, on the same route.
     peers: true,
+    expect: (body) => body.productId === "p1" && Array.isArray(body.items),
+  },
+  {
+    id: "details-br",
+    title: "details with Accept-Encoding: br, gzip (the answer compressed)",
+    gateway: "mobile",
+    path: "/productdetails/{id}",
+    ref: "/productdetails/{id}",
+    headers: { "accept-encoding": ACCEPT_COMPRESSED },
+    kind: "compressed",
+    uncompressed: "details",
+    expect: (body) => isDeepStrictEqual(body.degraded, {}),
+  },
+  {
+    id: "passthrough-br",
+    title: "pass-through with Accept-Encoding: br, gzip",
+    gateway: "mobile",
+    path: "/reviews?productId={id}",
+    ref: "/reviews?productId={id}",
+    headers: { "accept-encoding": ACCEPT_COMPRESSED },
+    kind: "compressed",
+    uncompressed: "passthrough",
     expect: (body) => body.productId === "p1" && Array.isArray(body.items),
   },
   {
@@ -563,6 +588,7 @@ async function main() {
       baseRatio: median(r.baselineRatio),
       baseCpu: median(r.baseline.map((x) => x.cpuUsPerReq)),
       gwCpu: median(r.gateway.map((x) => x.cpuUsPerReq)),
+      gwBytes: median(r.gateway.map((x) => x.bytesPerAnswer)),
       refCpu: median(r.ref.map((x) => x.cpuUsPerReq)),
       peers: scenario.peers
         ? Object.fromEntries(
@@ -595,6 +621,7 @@ async function main() {
     ["RSS MB", 7, (row) => fmt(row.rss, 0)],
     ["cpu µs/req", 10, (row) => fmt(row.gwCpu)],
     ["raw cpu", 8, (row) => fmt(row.refCpu)],
+    ["bytes/answer", 12, (row) => fmt(row.gwBytes)],
   ];
   if (baselineRoot !== undefined) {
     columns.push(
@@ -671,6 +698,19 @@ async function main() {
       `delayed: p50 <= slowest part + 3 ms (${SLOWEST_MS + 3} ms)`,
       row.gwP50 <= SLOWEST_MS + 3,
       `p50 ${fmt(row.gwP50, 1)} ms = slowest + ${fmt(row.gwP50 - SLOWEST_MS, 1)} ms; sum of parts ${SUM_MS} ms; raw p50 ${fmt(row.refP50, 1)} ms`,
+    );
+  }
+  // Issue 21: compressing costs at most a fifth of the throughput, judged against Portico's own uncompressed run.
+  for (const row of rows.filter((r) => r.scenario.kind === "compressed")) {
+    const plain = byId[row.scenario.uncompressed];
+    judge(
+      `${row.scenario.id}: rps >= 0.8 x ${row.scenario.uncompressed}'s, uncompressed`,
+      plain === undefined ? undefined : row.gwRps >= 0.8 * plain.gwRps,
+      plain === undefined
+        ? `${row.scenario.uncompressed} not measured in this run`
+        : `${fmt(row.gwRps)} vs ${fmt(plain.gwRps)} rps (${fmt(row.gwRps / plain.gwRps, 2)}); ` +
+            `${fmt(row.gwBytes)} vs ${fmt(plain.gwBytes)} bytes per answer on the wire`,
+      21,
     );
   }
   if (byId.breaker && byId.details) {

@@ -35,5 +35,6 @@ export async function runAutocannon({
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    bytesPerAnswer: requests > 0 ? result.throughput.total / requests : undefined,
   };
 }

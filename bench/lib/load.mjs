@@ -47,7 +47,7 @@ function run(command, args) {
 /**
  * Drives `origin` + `template` (its `{id}` replaced by p1..p<ids>, at
  * random) for `durationS` seconds with `connections` connections.
- * Resolves with `{ requests, rps, p50Ms, p99Ms, errors }`; `errors` counts
+ * Resolves with `{ requests, rps, p50Ms, p99Ms, errors, bytesPerAnswer }`; `errors` counts
  * socket errors, timeouts and every answer that is not 2xx.
  */
 export async function load({
@@ -78,6 +78,8 @@ export async function load({
       p50Ms: r.p50Us / 1000,
       p99Ms: r.p99Us / 1000,
       errors: r.connect + r.read + r.write + r.status + r.timeout,
+      // Status line, headers and body as read off the socket.
+      bytesPerAnswer: r.requests > 0 ? r.bytes / r.requests : undefined,
     };
   }
   const spec = { origin, template, ids, headers, connections, durationS, rate };

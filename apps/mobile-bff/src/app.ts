@@ -11,6 +11,8 @@ import {
   requireCustomer,
   setCartLineRoute,
 } from "@portico/core";
+import { openApiDocumentRoute } from "./api/openapi.js";
+import { OPENAPI_PATH } from "./api/operations.js";
 import { productDetails } from "./routes/product-details.js";
 import { reviewsPassThrough } from "./routes/reviews.js";
 
@@ -37,6 +39,7 @@ export function createApp(gateway: Gateway): RequestListener {
     },
     "/orders": { post: [...customer, orderBody, placeOrderRoute(gateway, (id) => `/orders/${id}`)] },
     "/orders/:orderId": { get: [...customer, orderRoute(gateway)] },
+    [OPENAPI_PATH]: { get: openApiDocumentRoute() },
   });
   return finish();
 }

@@ -11,6 +11,8 @@ import {
   requireCustomer,
   setCartLineRoute,
 } from "@portico/core";
+import { openApiDocumentRoute } from "./api/openapi.js";
+import { OPENAPI_PATH } from "./api/operations.js";
 import { loadLiveConfig, type WebConfig } from "./live/live-config.js";
 import { LIVE_PATH, liveEndpoint } from "./live/live-endpoint.js";
 import { productPage } from "./routes/product-page.js";
@@ -44,6 +46,7 @@ export function createApp(gateway: Gateway, config?: WebConfig): BffApp {
       post: [signedIn, requireCustomer(), orderBody, placeOrderRoute(gateway, (id) => `/api/orders/${id}`)],
     },
     "/api/orders/:orderId": { get: [signedIn, requireCustomer(), orderRoute(gateway)] },
+    [OPENAPI_PATH]: { get: openApiDocumentRoute() },
     [LIVE_PATH]: { get: live.httpStep },
     "/admin/live": { get: live.statsStep },
   });

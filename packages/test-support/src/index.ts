@@ -25,6 +25,7 @@ export {
   /** Polls until a check passes, and resolves with how long it took. */
   within,
 } from "./eventually.js";
+export { type FakeShop, type ShopService, startFakeShop } from "./fake-shop.js";
 export {
   /** A programmable upstream HTTP server on loopback. */
   type FakeUpstream,
@@ -43,6 +44,7 @@ export {
   /** Listens with a request listener (or a server) on 127.0.0.1 at a free port. */
   listenOnLoopback,
 } from "./loopback-server.js";
+export { openApiValidator } from "./openapi-validator.js";
 export {
   /** A loopback port nothing listens on. */
   closedPort,

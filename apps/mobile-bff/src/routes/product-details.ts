@@ -1,12 +1,12 @@
 import {
   type Answer,
+  composite,
   composition,
   EMPTY_REVIEWS,
   type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
-  json,
   lastKnownPriceFallback,
   nullIfNotFound,
   type ReviewSummary,
@@ -15,6 +15,7 @@ import {
   staticFallback,
   TOP_TEN_RECOMMENDATIONS,
 } from "@portico/core";
+import type { ProductDetails } from "../api/schemas.js";
 
 interface Input {
   readonly productId: string;
@@ -76,7 +77,7 @@ export function productDetails(gateway: Gateway): Step {
       `No product with id ${productId}`,
     );
     const { product, price, reviews, inventory, shipping, recommendations, cart, orders } = result.values;
-    return json({
+    return composite<ProductDetails>({
       product: {
         id: product.id,
         name: product.name,

@@ -1,8 +1,10 @@
+export { routeTemplate } from "@portico/core";
+
 import type { z } from "zod";
 import { productListSchema, productPathSchema, productSchema, productsQuerySchema } from "./schemas.js";
 
 /** One served operation: the route table and the OpenAPI document are both built from these. */
-export interface Operation {
+export interface PartnerOperation {
   readonly method: "get";
   /** OpenAPI path template, e.g. `/v1/products/{id}`. */
   readonly path: string;
@@ -49,11 +51,6 @@ export const OPERATIONS = {
     keyed: false,
     problems: [],
   },
-} as const satisfies Record<string, Operation>;
+} as const satisfies Record<string, PartnerOperation>;
 
 export type OperationId = keyof typeof OPERATIONS;
-
-/** The route-table template of an OpenAPI path: `/v1/products/{id}` → `/v1/products/:id`. */
-export function routeTemplate(path: string): string {
-  return path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
-}

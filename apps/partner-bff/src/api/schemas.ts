@@ -1,9 +1,11 @@
+import { moneySchema } from "@portico/core";
 import { z } from "zod";
 
 /**
  * The partner API's zod schemas: the same objects validate requests, type
  * the answers and generate the OpenAPI document (api/openapi.ts), so the
- * document cannot drift from what is served.
+ * document cannot drift from what is served. Money (and the problem document)
+ * are core's, the same on every BFF.
  */
 
 const ID = "[A-Za-z0-9_-]{1,64}";
@@ -34,13 +36,6 @@ export const productIdsSchema = z
 export const productPathSchema = z.object({ id: productIdSchema });
 /** `GET /v1/products` query parameters (others are ignored). */
 export const productsQuerySchema = z.object({ ids: productIdsSchema });
-
-export const moneySchema = z
-  .object({
-    amount: z.number().int().meta({ description: "Amount in minor units (cents)." }),
-    currency: z.string().meta({ description: "ISO 4217 currency code.", examples: ["USD"] }),
-  })
-  .meta({ description: "An amount of money." });
 
 export const imageSchema = z.object({
   url: z.string(),
@@ -89,19 +84,6 @@ export const productListSchema = z
     description:
       "A batch of products. The top-level `degraded` covers the whole answer: `price` when the pricing batch failed (every price is null), `availability` when inventory failed for at least one item (each such item says so in its own `degraded`).",
   });
-
-// Loose: RFC 9457 lets a problem carry extension members.
-export const problemSchema = z
-  .looseObject({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().meta({ description: "The request path." }),
-    requestId: z.string().meta({ description: "The request's `X-Request-Id`." }),
-    code: z.string().meta({ description: "Portico's stable error code, e.g. `RATE_LIMITED`." }),
-  })
-  .meta({ description: "An RFC 9457 problem document." });
 
 export type Product = z.infer<typeof productSchema>;
 export type ProductList = z.infer<typeof productListSchema>;

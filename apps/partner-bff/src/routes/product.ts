@@ -1,11 +1,11 @@
 import {
   type Answer,
+  composite,
   composition,
   type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
-  json,
   lastKnownPriceFallback,
   nullIfNotFound,
   type Step,
@@ -43,7 +43,7 @@ export function productRoute(gateway: Gateway): Step {
     const result = await foundOr(plan.run(exchange.ctx, { id }), "catalog", `No product with id ${id}`);
     const { product, price, stock } = result.values;
     const { price: priceKind, availability: availabilityKind } = result.degraded;
-    return json(
+    return composite(
       partnerProduct(product, price, availabilityOf(stock, config.lowStockThreshold), {
         ...(priceKind === "empty" || priceKind === "cache" ? { price: priceKind } : {}),
         ...(availabilityKind === "empty" ? { availability: availabilityKind } : {}),

@@ -1,10 +1,10 @@
 import {
   type Answer,
+  composite,
   composition,
   type Exchange,
   emptyFallback,
   type Gateway,
-  json,
   nullIfNotFound,
   type Price,
   type RequestContext,
@@ -84,6 +84,6 @@ export function productsRoute(gateway: Gateway): Step {
         ),
       );
     }
-    return json(answer);
+    return composite(answer);
   };
 }

@@ -7,6 +7,7 @@ import {
   isValidId,
   json,
   LiveUpdatesOffError,
+  NO_STORE,
   OverloadedError,
   SHOP_EVENT_KEYS,
   SocketHub,
@@ -90,6 +91,8 @@ export function liveEndpoint(gateway: Gateway, config: LiveConfig): LiveEndpoint
               relay: relay.stats(),
               hub: hub.stats(),
             },
+        200,
+        NO_STORE,
       );
     },
     upgrade: function liveUpgrade({ req, socket, head, requestId, query, refuse }: UpgradeRequest): void {

@@ -1,12 +1,12 @@
 import {
   type Answer,
+  composite,
   composition,
   EMPTY_REVIEWS,
   type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
-  json,
   lastKnownPriceFallback,
   nullIfNotFound,
   type Order,
@@ -18,6 +18,7 @@ import {
   staticFallback,
   TOP_TEN_RECOMMENDATIONS,
 } from "@portico/core";
+import type { ProductPage } from "../api/schemas.js";
 import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
 
 interface Input {
@@ -105,7 +106,7 @@ export function productPage(gateway: Gateway): Step {
     );
     const { product, price, reviews, inventory, shipping, cart, orders } = result.values;
     const { recommendations, recommendedProducts, recommendedPrices } = result.values;
-    return json({
+    return composite<ProductPage>({
       product: {
         id: product.id,
         name: product.name,

@@ -1,14 +1,15 @@
 import {
   type Answer,
+  composite,
   composition,
   type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
-  json,
   type Price,
   type Step,
 } from "@portico/core";
+import type { Wishlist } from "../api/schemas.js";
 import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
 
 interface Input {
@@ -44,7 +45,7 @@ export function wishlist(gateway: Gateway): Step {
     // A valid token for a customer the shop does not know is a 404.
     const result = await foundOr(plan.run(ctx, { customerId }), "customers", "No such customer");
     const { customer, products, prices } = result.values;
-    return json({
+    return composite<Wishlist>({
       items: withCatalogDetails(wishlistEntries(customer.wishlist), products, prices),
       degraded: result.degraded,
     });

@@ -43,6 +43,8 @@ describe("loadGatewayConfig", () => {
       maxInflight: 1024,
       maxEventLoopLagMs: 500,
       headersTimeoutMs: 10_000,
+      compression: "on",
+      clientMaxAgeS: 0,
     });
   });
 
@@ -122,6 +124,13 @@ describe("loadGatewayConfig", () => {
     });
   });
 
+  it("reads COMPRESSION and CLIENT_MAX_AGE_S", () => {
+    expect(load({ COMPRESSION: "off", CLIENT_MAX_AGE_S: "30" })).toMatchObject({
+      compression: "off",
+      clientMaxAgeS: 30,
+    });
+  });
+
   it("refuses a value that is not a number, naming the variable", () => {
     for (const [name, value] of [
       ["UPSTREAM_TIMEOUT_MS", "fast"],
@@ -130,6 +139,10 @@ describe("loadGatewayConfig", () => {
       ["MAX_INFLIGHT", "-1"],
       ["PORT", "1e3"],
       ["CATALOG_TIMEOUT_MS", "abc"],
+      ["CLIENT_MAX_AGE_S", "1.5"],
+      ["CLIENT_MAX_AGE_S", "-1"],
+      ["COMPRESSION", "gzip"],
+      ["COMPRESSION", "ON"],
     ] as const) {
       const error = configErrorOf({ [name]: value });
       expect(error.variable).toBe(name);

@@ -18,7 +18,16 @@ export interface Answer {
   /** The route's own headers, flat; never `Set-Cookie`, `Server` or internal ones (the edge drops them). */
   readonly headers: FlatHeaders;
   readonly body?: string | Buffer | Readable | ((res: ServerResponse) => void) | undefined;
+  /**
+   * Set on a composite's answer (`composite()`): the edge gives it a weak
+   * `ETag`, answers a matching `If-None-Match` with 304, and picks its
+   * `Cache-Control` (contract 2.8).
+   */
+  readonly composite?: { readonly degraded: boolean } | undefined;
 }
+
+/** `Cache-Control` of what must never be stored: problems, writes, fallbacks, the ops routes. */
+export const NO_STORE: FlatHeaders = ["Cache-Control", "no-store"];
 
 export const JSON_TYPE = "application/json; charset=utf-8";
 export const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
@@ -36,6 +45,26 @@ export function json(body: unknown, status = 200, headers: FlatHeaders = NO_HEAD
 
 const JSON_HEADERS: FlatHeaders = ["Content-Type", JSON_TYPE];
 
+/**
+ * A composite GET's 200 answer, with its `degraded` map (contract 2.1).
+ * When the map is not empty (a part was served by its fallback) the answer
+ * is `no-store`; else a signed-in caller's is `private, no-cache` and an
+ * anonymous one's `public, max-age=CLIENT_MAX_AGE_S`. Each carries a weak `ETag`.
+ */
+export function composite<T extends { readonly degraded: Readonly<Record<string, unknown>> }>(
+  body: T,
+): Answer {
+  return {
+    status: 200,
+    headers: JSON_HEADERS,
+    body: JSON.stringify(body),
+    composite: Object.keys(body.degraded).length > 0 ? DEGRADED : FRESH,
+  };
+}
+
+const DEGRADED = { degraded: true } as const;
+const FRESH = { degraded: false } as const;
+
 /** A text answer of the given media type. */
 export function text(
   body: string,
@@ -48,7 +77,7 @@ export function text(
 
 /**
  * The problem+json answer of any thrown value (`problemOf`: the one place
- * errors become HTTP), with `Retry-After` where the error carries one.
+ * errors become HTTP), `no-store`, with `Retry-After` where the error carries one.
  */
 export function problemAnswer(error: unknown, instance: string, requestId: string): Answer {
   const problem = problemOf(error, instance, requestId);
@@ -58,9 +87,9 @@ export function problemAnswer(error: unknown, instance: string, requestId: strin
     headers:
       retryAfter === undefined
         ? PROBLEM_HEADERS
-        : ["Content-Type", PROBLEM_TYPE, "Retry-After", String(retryAfter)],
+        : ["Content-Type", PROBLEM_TYPE, "Cache-Control", "no-store", "Retry-After", String(retryAfter)],
     body: JSON.stringify(problem),
   };
 }
 
-const PROBLEM_HEADERS: FlatHeaders = ["Content-Type", PROBLEM_TYPE];
+const PROBLEM_HEADERS: FlatHeaders = ["Content-Type", PROBLEM_TYPE, "Cache-Control", "no-store"];

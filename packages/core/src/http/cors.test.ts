@@ -87,7 +87,8 @@ describe("cors", () => {
     });
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
-    expect(response.headers.get("access-control-allow-methods")).toBe("GET, HEAD");
+    expect(response.headers.get("access-control-allow-methods")).toBe("GET, HEAD, PUT, POST, DELETE");
+    expect(response.headers.get("access-control-allow-headers")).toContain("Idempotency-Key");
     expect(response.headers.get("access-control-allow-headers")).toContain("Authorization");
     expect(response.headers.get("access-control-max-age")).toBe("600");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");

@@ -7,17 +7,19 @@ export interface CorsOptions {
    * `["https://shop.example"]`. Empty (the default): no CORS headers at all.
    */
   origins?: readonly string[];
-  /** Methods a preflight may ask for; default `GET, HEAD`. */
+  /** Methods a preflight may ask for; default `GET, HEAD, PUT, POST, DELETE` (the writes of contract 2.6 included). */
   methods?: readonly string[];
   /** How long a browser may cache a preflight, in seconds; default 600. */
   maxAgeS?: number;
 }
 
-/** Request headers a Portico client may send cross-origin. */
-const ALLOWED_HEADERS = "Authorization, Content-Type, X-API-Key, X-Request-Id, traceparent";
+/** Request headers a Portico client may send cross-origin (the writes' and revalidation's included). */
+const ALLOWED_HEADERS =
+  "Authorization, Content-Type, X-API-Key, X-Request-Id, traceparent, Idempotency-Key, If-None-Match";
 /** Response headers a browser script may read besides the CORS-safelisted ones. */
 const EXPOSED_HEADERS =
-  "X-Request-Id, Server-Timing, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset";
+  "X-Request-Id, Server-Timing, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, " +
+  "ETag, Location, Idempotent-Replayed";
 
 /** An origin as browsers send it: lower-case scheme and host, no default port, no trailing slash. */
 export function normalizeOrigin(origin: string): string | undefined {
@@ -50,7 +52,11 @@ export class CorsPolicy {
   readonly #preflight: FlatHeaders;
   readonly #exposed = new Map<string, FlatHeaders>();
 
-  constructor({ origins = [], methods = ["GET", "HEAD"], maxAgeS = 600 }: CorsOptions = {}) {
+  constructor({
+    origins = [],
+    methods = ["GET", "HEAD", "PUT", "POST", "DELETE"],
+    maxAgeS = 600,
+  }: CorsOptions = {}) {
     this.#allowed = new Set(origins.map((origin) => normalizeOrigin(origin) ?? origin));
     this.#preflight = [
       "Access-Control-Allow-Methods",

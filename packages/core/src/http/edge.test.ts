@@ -440,7 +440,7 @@ describe("the edge, with CORS", () => {
     });
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe(SPA);
-    expect(response.headers.get("access-control-allow-methods")).toBe("GET, HEAD");
+    expect(response.headers.get("access-control-allow-methods")).toBe("GET, HEAD, PUT, POST, DELETE");
     expect(response.headers.get("access-control-max-age")).toBe("600");
     expect(response.headers.get("vary")).toContain("Origin");
     expect(response.headers.get("vary")).toContain("Access-Control-Request-Method");

@@ -17,6 +17,7 @@ import { serveUpgradeAsRequest } from "../messaging/serve-upgrade-as-request.js"
 import type { GatewayObservability } from "../observability/gateway-observability.js";
 import { CompositionCapture } from "../ops/composition-capture.js";
 import { type Answer, type FlatHeaders, problemAnswer } from "./answer.js";
+import { AnswerWriter } from "./answer-writer.js";
 import { CorsPolicy } from "./cors.js";
 import { Exchange } from "./exchange.js";
 import { countQueryParams, EDGE_LIMITS, hasBody, readBody } from "./limits.js";
@@ -25,7 +26,6 @@ import { problemOf } from "./problem.js";
 import {
   API_SECURITY_HEADERS,
   API_SECURITY_HEADERS_FLAT,
-  isKeptHeader,
   PAGE_SECURITY_HEADERS,
   PAGE_SECURITY_HEADERS_FLAT,
   secureResponse,
@@ -46,6 +46,10 @@ export interface EdgeOptions {
   readonly maxInflight?: number;
   /** `MAX_EVENT_LOOP_LAG_MS`; default 500, 0 is off. */
   readonly maxEventLoopLagMs?: number;
+  /** `COMPRESSION`; default on. */
+  readonly compression?: "on" | "off";
+  /** `CLIENT_MAX_AGE_S`; default 0. */
+  readonly clientMaxAgeS?: number;
 }
 
 export interface EdgeInit {
@@ -104,6 +108,7 @@ export class Edge {
   readonly #guards: { readonly prefix: string; readonly step: Step }[] = [];
   readonly #upgrades = new Map<string, UpgradeHandler>();
   readonly #cors: CorsPolicy;
+  readonly #writer: AnswerWriter;
   readonly #deadlineMs: number;
   readonly #observability: GatewayObservability | undefined;
   readonly #fallback: RequestListener;
@@ -114,6 +119,11 @@ export class Edge {
     this.#observability = observability;
     this.#fallback = fallback;
     this.#cors = new CorsPolicy({ origins: edge.corsOrigins ?? [] });
+    this.#writer = new AnswerWriter({
+      varyOnOrigin: this.#cors.active,
+      compression: (edge.compression ?? "on") === "on",
+      clientMaxAgeS: edge.clientMaxAgeS ?? 0,
+    });
     this.load = loadShedding({ maxInflight: edge.maxInflight, maxEventLoopLagMs: edge.maxEventLoopLagMs });
     this.#onUnexpected =
       onUnexpectedError ??
@@ -367,62 +377,22 @@ export class Edge {
     this.#write(flight, answer, headers);
   }
 
-  /** Writes `answer` with one `writeHead`: the edge's headers, then the step's, then the answer's. */
+  /** Writes `answer` behind the edge's headers (see `AnswerWriter`). */
   #write(flight: Flight, answer: Answer, stepHeaders: FlatHeaders = NONE): void {
-    const { res, ctx } = flight;
-    const body = answer.body;
+    const { req, res, ctx } = flight;
     if (res.headersSent || res.destroyed) {
       // An answer already started (a stream that failed midway): all that is left is to end it.
-      if (isReadable(body)) body.destroy();
+      const body = answer.body;
+      if (typeof body === "object" && body !== null && !Buffer.isBuffer(body)) {
+        body.on("error", () => {});
+        body.destroy();
+      }
       if (!res.writableEnded) res.destroy();
       return;
     }
     const head: OutgoingHttpHeader[] = [...flight.security, "X-Request-Id", ctx.requestId];
     for (const part of [flight.cors, flight.extra, stepHeaders]) for (const item of part) head.push(item);
-    let vary: OutgoingHttpHeader | undefined;
-    const given = answer.headers;
-    for (let i = 0; i + 1 < given.length; i += 2) {
-      const name = String(given[i]);
-      if (!isKeptHeader(name)) continue;
-      if (this.#cors.active && name.length === 4 && name.toLowerCase() === "vary") {
-        vary = given[i + 1];
-        continue;
-      }
-      head.push(name, given[i + 1] as OutgoingHttpHeader);
-    }
-    // Every answer varies on Origin once CORS is on; a route's own Vary is kept beside it.
-    if (this.#cors.active) head.push("Vary", vary === undefined ? "Origin" : `${String(vary)}, Origin`);
-    const timing = ctx.timings.header();
-    if (timing !== undefined) head.push("Server-Timing", timing);
-    if (typeof body === "string" || Buffer.isBuffer(body)) {
-      head.push("Content-Length", String(Buffer.byteLength(body)));
-      res.writeHead(answer.status, head);
-      // A HEAD request gets the headers only: node leaves the body out itself.
-      res.end(body);
-      return;
-    }
-    if (body === undefined) {
-      if (answer.status !== 204 && answer.status !== 304) head.push("Content-Length", "0");
-      res.writeHead(answer.status, head);
-      res.end();
-      return;
-    }
-    res.writeHead(answer.status, head);
-    if (typeof body === "function") {
-      body(res);
-      return;
-    }
-    if (flight.method === "HEAD") {
-      body.destroy();
-      res.end();
-      return;
-    }
-    // Headers are out: a body that fails midway can only end the connection.
-    body.on("error", () => res.destroy());
-    res.once("close", () => {
-      if (!res.writableFinished) body.destroy();
-    });
-    body.pipe(res);
+    this.#writer.write({ req, res, method: flight.method, ctx, head }, answer);
   }
 
   #serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -502,10 +472,6 @@ async function runSteps({ steps }: RouteHandler, exchange: Exchange): Promise<An
     if (answer !== undefined) return answer;
   }
   throw new Error(`route ${exchange.route}: no step answered`);
-}
-
-function isReadable(body: Answer["body"]): body is Readable {
-  return typeof body === "object" && body !== null && !Buffer.isBuffer(body);
 }
 
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;

@@ -2,7 +2,7 @@ import type { RequestListener } from "node:http";
 import express, { type Express, type Request } from "express";
 import type { Gateway } from "../gateway.js";
 import { mountOpsRoutes } from "../ops/routes.js";
-import { json } from "./answer.js";
+import { json, NO_STORE } from "./answer.js";
 import { Edge, type EdgeOptions } from "./edge.js";
 import type { LoadShedder } from "./load-shedding.js";
 import { problemHandler } from "./problem.js";
@@ -90,4 +90,4 @@ export function createGatewayApp({
 }
 
 /** `GET /healthz`: the process is alive. */
-const HEALTHY = json({ status: "ok" });
+const HEALTHY = json({ status: "ok" }, 200, NO_STORE);

@@ -115,7 +115,8 @@ const NONE: string[] = [];
 
 /** A kept answer as the edge writes it. */
 function answerOf({ status, headers, body }: KeptAnswer, extra: readonly string[]): Answer {
-  const flat: string[] = [...extra];
+  // A write's answer, replayed or not, is never stored (contract 2.8).
+  const flat: string[] = [...extra, "Cache-Control", "no-store"];
   for (const [name, value] of Object.entries(headers)) flat.push(name, value);
   if (headers["Content-Type"] === undefined) flat.push("Content-Type", JSON_TYPE);
   return { status, headers: flat, body: JSON.stringify(body) ?? "null" };

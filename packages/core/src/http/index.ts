@@ -1,12 +1,22 @@
 export {
   type Answer,
+  composite,
   type FlatHeaders,
   JSON_TYPE,
   json,
+  NO_STORE,
   PROBLEM_TYPE,
   problemAnswer,
   text,
 } from "./answer.js";
+export { AnswerWriter, type AnswerWriterOptions, type Outgoing } from "./answer-writer.js";
+export {
+  COMPRESS_MIN_BYTES,
+  type Coding,
+  compressBody,
+  compressStream,
+  preferredCoding,
+} from "./compression.js";
 export { type CorsOptions, CorsPolicy, isAllowedOrigin, normalizeOrigin } from "./cors.js";
 export {
   Edge,
@@ -16,6 +26,7 @@ export {
   type UpgradeHandler,
   type UpgradeRequest,
 } from "./edge.js";
+export { ifNoneMatchMatches, weakEtagOf, weakened } from "./etag.js";
 export { EventLoopLag, type EventLoopLagOptions } from "./event-loop-lag.js";
 export { Exchange } from "./exchange.js";
 export { contextOf } from "./express-context.js";

@@ -124,6 +124,10 @@ function forwardedHeaders(req: IncomingMessage): Record<string, string> {
     Boolean,
   );
   if (chain.length > 0) headers["x-forwarded-for"] = chain.join(", ");
+  // The upstream may answer encoded: the edge then relays its body as it is (contract 2.8).
+  const acceptEncoding = req.headers["accept-encoding"];
+  if (typeof acceptEncoding === "string" && acceptEncoding !== "")
+    headers["accept-encoding"] = acceptEncoding;
   const host = req.headers.host;
   if (host !== undefined && HOST.test(host)) headers["x-forwarded-host"] = host;
   return headers;

@@ -73,6 +73,7 @@ export function writeProblem(
   const body = JSON.stringify(problem);
   res.statusCode = problem.status;
   res.setHeader("Content-Type", "application/problem+json; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
   res.setHeader("Content-Length", Buffer.byteLength(body));
   // A HEAD request gets the headers only: node leaves the body out itself.
   res.end(body);

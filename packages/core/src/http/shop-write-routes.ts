@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CartEmptyError, NotFoundError } from "../errors/index.js";
 import type { Gateway } from "../gateway.js";
 import type { Cart, PlacedOrder } from "../services/schemas.js";
-import { type Answer, json } from "./answer.js";
+import { type Answer, json, NO_STORE } from "./answer.js";
 import type { Exchange } from "./exchange.js";
 import { idempotentRoute } from "./idempotent-route.js";
 import { requireId } from "./input.js";
@@ -31,7 +31,7 @@ export function setCartLineRoute(gateway: Gateway): Step {
     const productId = requireId(exchange.params.productId, "productId");
     const { quantity } = cartLineBody.of(exchange);
     const cart = await gateway.shop.setCartLine(ctx, ctx.identity?.customerId as string, productId, quantity);
-    return json(cartAnswer(cart));
+    return json(cartAnswer(cart), 200, NO_STORE);
   };
 }
 
@@ -41,7 +41,7 @@ export function removeCartLineRoute(gateway: Gateway): Step {
     const { ctx } = exchange;
     const productId = requireId(exchange.params.productId, "productId");
     const cart = await gateway.shop.removeCartLine(ctx, ctx.identity?.customerId as string, productId);
-    return json(cartAnswer(cart));
+    return json(cartAnswer(cart), 200, NO_STORE);
   };
 }
 

@@ -23,6 +23,7 @@ export function refuseUpgrade(socket: Duplex, problem: Problem, options: RefuseU
   const headers: Record<string, string> = {
     Connection: "close",
     "Content-Type": "application/problem+json",
+    "Cache-Control": "no-store",
     "Content-Length": String(Buffer.byteLength(body)),
     "X-Content-Type-Options": "nosniff",
     "X-Request-Id": problem.requestId,

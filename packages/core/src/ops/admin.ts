@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { type Answer, JSON_TYPE, text } from "../http/answer.js";
+import { type Answer, JSON_TYPE, NO_STORE, text } from "../http/answer.js";
 import type { Step } from "../http/route-table.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
 import type { StatusFeed } from "../observability/status-feed.js";
@@ -8,8 +8,6 @@ import { DASHBOARD_JS } from "./dashboard-script.js";
 
 /** A dashboard that stopped reading gets no more updates once this much is queued for it. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
-
-const NO_STORE = ["Cache-Control", "no-store"];
 
 /** `GET /admin/status`: per upstream and per route over the last minute, and the recent composites. */
 export function adminStatusRoute(observability: GatewayObservability): Step {
@@ -57,7 +55,8 @@ export function adminEventsRoute(feed: StatusFeed): Step {
 }
 
 function asset(body: string, type: string): Step {
-  const answer = text(body, type, 200, ["Cache-Control", "no-cache"]);
+  // The ops routes are no-store (contract 2.8): the dashboard is small and served from memory.
+  const answer = text(body, type, 200, NO_STORE);
   return () => answer;
 }
 

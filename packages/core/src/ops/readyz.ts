@@ -1,9 +1,9 @@
 import { GatewayError } from "../errors/index.js";
-import { json } from "../http/answer.js";
+import { json, NO_STORE } from "../http/answer.js";
 import type { Step } from "../http/route-table.js";
 import type { GatewayObservability } from "../observability/gateway-observability.js";
 
-const NO_STORE = ["Cache-Control", "no-store"];
+// A problem is no-store too (`problemAnswer`).
 const READY = json({ status: "ready" }, 200, NO_STORE);
 
 /**
@@ -13,10 +13,9 @@ const READY = json({ status: "ready" }, 200, NO_STORE);
  * ready: its trial call needs traffic to close it.
  */
 export function readinessProbe(observability: GatewayObservability): Step {
-  return function readinessProbe(exchange) {
+  return function readinessProbe() {
     const readiness = observability.readiness();
     if (readiness.ready) return READY;
-    exchange.headers.push(...NO_STORE);
     throw readiness.shuttingDown
       ? new GatewayError("OVERLOADED", "Not ready: shutting down")
       : new GatewayError(

@@ -63,6 +63,7 @@ export function answerClientError(error: ClientError, socket: Duplex): void {
   const head = [
     `HTTP/1.1 ${problem.status} ${problem.title}`,
     "Content-Type: application/problem+json",
+    "Cache-Control: no-store",
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-Id: ${problem.requestId}`,
     ...API_SECURITY_HEADERS.map(([name, value]) => `${name}: ${value}`),
@@ -128,6 +129,8 @@ export function guardRequestTarget(listener: RequestListener): RequestListener {
       ...API_SECURITY_HEADERS_FLAT,
       "Content-Type",
       "application/problem+json",
+      "Cache-Control",
+      "no-store",
       "Content-Length",
       String(Buffer.byteLength(body)),
       "X-Request-Id",

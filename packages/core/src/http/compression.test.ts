@@ -1,0 +1,67 @@
+import { Readable } from "node:stream";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { compressBody, compressStream, preferredCoding } from "./compression.js";
+
+describe("preferredCoding", () => {
+  it.each([
+    [undefined, undefined],
+    ["", undefined],
+    ["identity", undefined],
+    ["gzip", "gzip"],
+    ["br", "br"],
+    ["gzip, br", "br"],
+    ["gzip;q=0.9, br;q=0.9", "br"],
+    ["br;q=0.5, gzip", "gzip"],
+    ["gzip;q=0", undefined],
+    ["gzip;q=0, br;q=0", undefined],
+    ["*", "br"],
+    ["*;q=0.5, br;q=0", "gzip"],
+    ["br;q=0, *", "gzip"],
+    ["deflate, compress", undefined],
+    ["GZIP;Q=1", "gzip"],
+    ["x-gzip", "gzip"],
+    ["br;q=2, gzip", "gzip"],
+    ["br;q=abc, gzip;q=0.1", "gzip"],
+    [" gzip ; q=0.001 , identity", "gzip"],
+  ])("Accept-Encoding %j: %s", (header, coding) => {
+    expect(preferredCoding(header)).toBe(coding);
+    // A second look comes from what was remembered, and is the same.
+    expect(preferredCoding(header)).toBe(coding);
+  });
+});
+
+describe("compression", () => {
+  const body = JSON.stringify({
+    items: Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, name: "Product" })),
+  });
+
+  it("compresses a whole body that decodes back to itself", () => {
+    expect(brotliDecompressSync(compressBody(body, "br")).toString()).toBe(body);
+    expect(gunzipSync(compressBody(body, "gzip")).toString()).toBe(body);
+    expect(compressBody(body, "gzip").length).toBeLessThan(body.length / 3);
+  });
+
+  it("compresses a stream and lets each piece out as it comes", async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const source = Readable.from(
+      (async function* () {
+        yield "first;";
+        await gate;
+        yield "second";
+      })(),
+    );
+    const zip = compressStream("gzip", source);
+    const pieces: Buffer[] = [];
+    zip.on("data", (piece: Buffer) => pieces.push(piece));
+    // The first piece is decodable before the source has ended.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gunzipSync(Buffer.concat(pieces), { finishFlush: 2 }).toString()).toBe("first;");
+    release();
+    await new Promise((resolve) => zip.once("end", resolve));
+    expect(gunzipSync(Buffer.concat(pieces)).toString()).toBe("first;second");
+  });
+});
