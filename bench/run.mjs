@@ -700,12 +700,14 @@ async function main() {
       `p50 ${fmt(row.gwP50, 1)} ms = slowest + ${fmt(row.gwP50 - SLOWEST_MS, 1)} ms; sum of parts ${SUM_MS} ms; raw p50 ${fmt(row.refP50, 1)} ms`,
     );
   }
-  // Issue 21: compressing costs at most a fifth of the throughput, judged against Portico's own uncompressed run.
+  // Issue 21: compressing a composite costs at most a fifth of its throughput, judged against
+  // Portico's own uncompressed run; the pass-through's figures are printed for information.
   for (const row of rows.filter((r) => r.scenario.kind === "compressed")) {
     const plain = byId[row.scenario.uncompressed];
+    const judged = plain !== undefined && plain.scenario.kind === "composite";
     judge(
-      `${row.scenario.id}: rps >= 0.8 x ${row.scenario.uncompressed}'s, uncompressed`,
-      plain === undefined ? undefined : row.gwRps >= 0.8 * plain.gwRps,
+      `${row.scenario.id}: rps ${judged ? ">=" : "(not judged) vs"} 0.8 x ${row.scenario.uncompressed}'s, uncompressed`,
+      judged ? row.gwRps >= 0.8 * plain.gwRps : undefined,
       plain === undefined
         ? `${row.scenario.uncompressed} not measured in this run`
         : `${fmt(row.gwRps)} vs ${fmt(plain.gwRps)} rps (${fmt(row.gwRps / plain.gwRps, 2)}); ` +
