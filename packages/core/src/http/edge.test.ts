@@ -86,6 +86,8 @@ describe("the edge, without CORS", () => {
       "/things/:id": { get: echo, put: () => json({ put: true }) },
       "/orders/:orderId/lines/:lineId": { get: echo },
       "/Plain/Path": { get: echo },
+      // Node refuses a header value with CR or LF in writeHead: a bug in a route, never a crash.
+      "/bad-header": { get: () => json({ ok: true }, 200, ["Location", "/x\r\nSet-Cookie: a=b"]) },
       "/head": { get: () => text("hello head", "text/plain; charset=utf-8", 200, ["X-Route", "head"]) },
       "/guarded": {
         get: [
@@ -233,6 +235,13 @@ describe("the edge, without CORS", () => {
       });
       expect(raw.status).toBe(200);
       expect(raw.body).toBe("");
+    });
+
+    it("answers 500 when a route's answer cannot be written, and keeps serving", async () => {
+      const response = await fetch(`${edge.url}/bad-header`);
+      await expectProblem(response, 500, "INTERNAL");
+      expect(response.headers.get("set-cookie")).toBeNull();
+      expect((await fetch(`${edge.url}/things/1`)).status).toBe(200);
     });
 
     it("routes an absolute-form target by its path alone, never by the host in it", async () => {

@@ -236,7 +236,12 @@ export class Edge {
       this.#fail(flight, error, exchange.headers);
       return true;
     }
-    if (answer instanceof Promise) throw new Error("edge guards must not be async");
+    if (answer instanceof Promise) {
+      // A guard answers at once (the admin token); an async one is a bug, answered 500, never a crash.
+      answer.catch(() => {});
+      this.#fail(flight, new Error("edge guards must not be async"), exchange.headers);
+      return true;
+    }
     if (answer === undefined) return false;
     this.#write(flight, answer, exchange.headers);
     return true;
@@ -276,15 +281,15 @@ export class Edge {
       return;
     }
     readBody(req, EDGE_LIMITS.maxBodyBytes).then(
-      (body) => this.#dispatch(flight, match, body, undefined),
+      (body) => this.#safely(flight, () => this.#dispatch(flight, match, body, undefined)),
       (error: unknown) => {
         if (!(error instanceof PayloadTooLargeError)) {
-          this.#fail(flight, error);
+          this.#safely(flight, () => this.#fail(flight, error));
           return;
         }
         // The rest of the body is never read: the connection closes after the answer.
         flight.extra = CONNECTION_CLOSE;
-        this.#dispatch(flight, match, undefined, error);
+        this.#safely(flight, () => this.#dispatch(flight, match, undefined, error));
       },
     );
   }
@@ -320,13 +325,41 @@ export class Edge {
     runSteps(handler, exchange).then(
       (answer) => {
         flight.ctx = exchange.ctx;
-        this.#write(flight, answer, exchange.headers);
+        this.#safely(flight, () => this.#write(flight, answer, exchange.headers));
       },
       (error: unknown) => {
         flight.ctx = exchange.ctx;
-        this.#fail(flight, error, exchange.headers);
+        this.#safely(flight, () => this.#fail(flight, error, exchange.headers));
       },
     );
+  }
+
+  /**
+   * Runs what answers a request from a promise's callback, where a throw
+   * (node refusing a header value with a CR or LF that a route put in its
+   * answer, a bug) would be an unhandled rejection, which ends the process:
+   * the request gets a 500 instead, or its connection closes if the answer
+   * had begun.
+   */
+  #safely(flight: Flight, answer: () => void): void {
+    try {
+      answer();
+    } catch (error) {
+      this.#onUnexpected(error, flight.path);
+      const { res } = flight;
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      try {
+        this.#write(
+          flight,
+          problemAnswer(new GatewayError("INTERNAL", "Unexpected error"), flight.path, flight.ctx.requestId),
+        );
+      } catch {
+        res.destroy();
+      }
+    }
   }
 
   #exchangeOf(
