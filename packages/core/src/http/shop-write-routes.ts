@@ -1,6 +1,11 @@
-import { z } from "zod";
 import { CartEmptyError, NotFoundError } from "../errors/index.js";
 import type { Gateway } from "../gateway.js";
+import {
+  type CartAnswer,
+  cartLineRequestSchema,
+  type OrderAnswer,
+  orderRequestSchema,
+} from "../openapi/shop-writes.js";
 import type { Cart, PlacedOrder } from "../services/schemas.js";
 import { type Answer, json, NO_STORE } from "./answer.js";
 import type { Exchange } from "./exchange.js";
@@ -14,10 +19,11 @@ import type { Step } from "./route-table.js";
 // never carry the customer id. A BFF mounts them behind its authentication.
 
 /** `PUT /cart/items/{productId}`'s body (contract 2.6): 0 removes the line. */
-export const cartLineBody = jsonBody(z.object({ quantity: z.number().int().min(0).max(99) }).strict());
+// The schemas are the OpenAPI document's (`openapi/shop-writes.ts`): what is validated is what is described.
+export const cartLineBody = jsonBody(cartLineRequestSchema);
 
 /** The client's cart: its lines and count, never the customer id. */
-function cartAnswer({ itemCount, items }: Cart) {
+function cartAnswer({ itemCount, items }: Cart): CartAnswer {
   return { cart: { itemCount, items: items.map(({ productId, quantity }) => ({ productId, quantity })) } };
 }
 
@@ -46,13 +52,10 @@ export function removeCartLineRoute(gateway: Gateway): Step {
 }
 
 /** `POST /orders`'s body (contract 2.6): optional, shipping `standard` by default. */
-export const orderBody = jsonBody(
-  z.object({ shippingMethod: z.enum(["standard", "express"]).default("standard") }).strict(),
-  { optional: true },
-);
+export const orderBody = jsonBody(orderRequestSchema, { optional: true });
 
 /** The client's order: never the customer id. */
-function orderAnswer({ orderId, placedAt, status, total, items }: PlacedOrder) {
+function orderAnswer({ orderId, placedAt, status, total, items }: PlacedOrder): OrderAnswer {
   return {
     order: {
       orderId,
