@@ -1,3 +1,4 @@
+import { Cancellation } from "./cancellation.js";
 import type { CompositionSink } from "./compose/composition-sink.js";
 import { RandomPool } from "./random-pool.js";
 
@@ -47,6 +48,30 @@ export interface PolicyContext {
   readonly signal: AbortSignal;
   /** Absolute deadline on the `performance.now()` clock. */
   readonly deadline: number;
+  /**
+   * The context's stop, when it has one (a request's context from the edge,
+   * an attempt's from the call pipeline): `signal` is then made from it on
+   * first read, so code on the hot path listens here, or asks
+   * `isAborted(ctx)` instead of `ctx.signal.aborted`.
+   */
+  readonly cancellation?: Cancellation | undefined;
+}
+
+/** Whether `ctx` was told to stop, without making a signal it has not made yet. */
+export function isAborted(ctx: PolicyContext): boolean {
+  return ctx.cancellation === undefined ? ctx.signal.aborted : ctx.cancellation.aborted;
+}
+
+/** The context a call pipeline hands its stages and attempts: the signal is made only if read. */
+export class CallContext implements PolicyContext {
+  constructor(
+    readonly cancellation: Cancellation,
+    readonly deadline: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
 }
 
 /**
@@ -104,7 +129,14 @@ export function traceparentOf(trace: TraceContext): string {
 export interface CreateContextOptions {
   requestId?: string;
   deadlineMs: number;
+  /**
+   * The request's stop when it has a standard signal already. Without it
+   * the context gets a `cancellation` (abort it when the client leaves),
+   * and its `signal` is made only if something reads it.
+   */
   signal?: AbortSignal;
+  /** The request's cancellation, aborted when the client leaves (the edge's). */
+  cancellation?: Cancellation;
   identity?: Identity;
   traceparent?: string;
   /** Told how the request's compositions came out (the edge's observer). */
@@ -112,25 +144,95 @@ export interface CreateContextOptions {
 }
 
 export function createRequestContext(options: CreateContextOptions): RequestContext {
+  const requestId = options.requestId ?? newRequestId();
+  const deadline = performance.now() + options.deadlineMs;
+  const trace = continueTrace(options.traceparent);
+  const timings = new ServerTimings();
+  if (options.signal !== undefined && options.cancellation === undefined) {
+    return {
+      requestId,
+      deadline,
+      signal: options.signal,
+      identity: options.identity,
+      trace,
+      timings,
+      compositions: options.compositions,
+    };
+  }
+  return lazyContext(
+    requestId,
+    deadline,
+    options.cancellation ?? new Cancellation(),
+    options.identity,
+    trace,
+    timings,
+    options.compositions,
+  );
+}
+
+/**
+ * A request context whose `signal` is its cancellation's, made on first
+ * read: an AbortSignal per request (an EventTarget, and its listeners) cost
+ * a tenth of a pass-through's CPU, most of it in the garbage collector, and
+ * most requests never need one (docs/performance.md).
+ */
+function lazyContext(
+  requestId: string,
+  deadline: number,
+  cancellation: Cancellation,
+  identity: Identity | undefined,
+  trace: TraceContext,
+  timings: ServerTimings,
+  compositions: CompositionSink | undefined,
+): RequestContext {
   return {
-    requestId: options.requestId ?? newRequestId(),
-    deadline: performance.now() + options.deadlineMs,
-    signal: options.signal ?? new AbortController().signal,
-    identity: options.identity,
-    trace: continueTrace(options.traceparent),
-    timings: new ServerTimings(),
-    compositions: options.compositions,
+    requestId,
+    deadline,
+    cancellation,
+    identity,
+    trace,
+    timings,
+    compositions,
+    get signal() {
+      return cancellation.signal;
+    },
   };
+}
+
+/**
+ * A copy of `ctx` with `changes`; a lazy signal stays lazy (a spread would
+ * read it, and make it).
+ */
+function derived(
+  ctx: RequestContext,
+  changes: { identity?: Identity | undefined; cancellation?: Cancellation; compositions?: CompositionSink },
+): RequestContext {
+  const cancellation = changes.cancellation ?? ctx.cancellation;
+  if (cancellation === undefined) return { ...ctx, ...changes };
+  return lazyContext(
+    ctx.requestId,
+    ctx.deadline,
+    cancellation,
+    "identity" in changes ? changes.identity : ctx.identity,
+    ctx.trace,
+    ctx.timings,
+    changes.compositions ?? ctx.compositions,
+  );
 }
 
 /** A copy of `ctx` with another identity (the context itself is never mutated). */
 export function withIdentity(ctx: RequestContext, identity: Identity | undefined): RequestContext {
-  return { ...ctx, identity };
+  return derived(ctx, { identity });
 }
 
-/** A copy of `ctx` with another signal, e.g. one a composition aborts when a required part fails. */
+/** A copy of `ctx` whose stop is `cancellation`, e.g. one a composition aborts when a required part fails. */
+export function withCancellation(ctx: RequestContext, cancellation: Cancellation): RequestContext {
+  return derived(ctx, { cancellation });
+}
+
+/** A copy of `ctx` with another signal (and so no cancellation: the signal is its stop). */
 export function withSignal<C extends PolicyContext>(ctx: C, signal: AbortSignal): C {
-  return { ...ctx, signal };
+  return { ...ctx, signal, cancellation: undefined };
 }
 
 export function remainingMs(ctx: PolicyContext): number {

@@ -27,6 +27,7 @@ export {
   redisReady,
   SingleFlight,
 } from "./cache/index.js";
+export { type AbortHook, Cancellation, type Stop, whenStopped } from "./cancellation.js";
 export {
   AmqpTransport,
   type AmqpTransportOptions,
@@ -37,7 +38,9 @@ export {
   type GetOptions,
   HttpTransport,
   type HttpTransportOptions,
+  isCancelled,
   outcomeOf,
+  PipelineRequest,
   queryString,
   queueBalancer,
   queueInstance,
@@ -84,10 +87,12 @@ export {
 } from "./config/index.js";
 export {
   acceptRequestId,
+  CallContext,
   type CreateContextOptions,
   continueTrace,
   createRequestContext,
   type Identity,
+  isAborted,
   newRequestId,
   type PolicyContext,
   type RequestContext,
@@ -95,6 +100,7 @@ export {
   ServerTimings,
   type TraceContext,
   traceparentOf,
+  withCancellation,
   withIdentity,
   withSignal,
 } from "./context.js";

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import type { Cancellation } from "../cancellation.js";
 import { ClientClosedError, UpstreamStatusError } from "../errors/index.js";
 import { deferred, settle } from "../test-support/async.js";
 import { SingleFlight } from "./single-flight.js";
@@ -24,7 +25,7 @@ describe("SingleFlight", () => {
 
   it("runs different keys separately", async () => {
     const flights = new SingleFlight();
-    const fn = vi.fn(async (_signal: AbortSignal) => "x");
+    const fn = vi.fn(async (_cancellation: Cancellation) => "x");
     await Promise.all([flights.do("a", live(), fn), flights.do("b", live(), fn)]);
     expect(fn).toHaveBeenCalledTimes(2);
   });
@@ -56,8 +57,8 @@ describe("SingleFlight", () => {
     let shared: AbortSignal | undefined;
     const leaving = new AbortController();
     const first = settle(
-      flights.do("k", leaving.signal, (signal) => {
-        shared = signal;
+      flights.do("k", leaving.signal, (cancellation) => {
+        shared = cancellation.signal;
         return gate.promise;
       }),
     );
@@ -74,7 +75,8 @@ describe("SingleFlight", () => {
     const flights = new SingleFlight();
     const callers = [new AbortController(), new AbortController(), new AbortController()];
     let shared: AbortSignal | undefined;
-    const fn = (signal: AbortSignal) => {
+    const fn = (cancellation: Cancellation) => {
+      const signal = cancellation.signal;
       shared = signal;
       return new Promise<string>((_, reject) =>
         signal.addEventListener("abort", () => reject(signal.reason)),
@@ -96,9 +98,9 @@ describe("SingleFlight", () => {
     const flights = new SingleFlight();
     const caller = new AbortController();
     const fn = vi.fn(
-      (signal: AbortSignal) =>
+      (cancellation: Cancellation) =>
         new Promise<string>((resolve, reject) => {
-          signal.addEventListener("abort", () => reject(signal.reason));
+          cancellation.onAbort(reject);
           if (fn.mock.calls.length > 1) resolve("second");
         }),
     );

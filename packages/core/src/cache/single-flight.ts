@@ -1,15 +1,27 @@
+import { Cancellation, type Stop } from "../cancellation.js";
 import { ClientClosedError } from "../errors/index.js";
 
+/** One caller waiting for a flight's outcome. */
+interface Waiter {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** The caller's own stop: its request's cancellation, or a signal. */
+  readonly stop: Stop;
+  onAbort: () => void;
+}
+
 interface Flight {
-  readonly promise: Promise<unknown>;
-  readonly controller: AbortController;
-  waiters: number;
+  readonly cancellation: Cancellation;
+  readonly waiters: Waiter[];
 }
 
 /**
  * Coalesces concurrent identical calls: while one is in flight, later
  * callers with the same key wait for its answer instead of calling again.
- * The shared call is aborted only when every waiter has gone away.
+ * The shared call is cancelled only when every waiter has gone away.
+ *
+ * Each flight settles its waiters itself (one promise per caller, no chain
+ * of `then`s per flight): it is on the path of every upstream GET.
  */
 export class SingleFlight {
   readonly #flights = new Map<string, Flight>();
@@ -21,39 +33,37 @@ export class SingleFlight {
   /**
    * Runs `fn` (or joins the call already running for `key`). `onJoin` is
    * told when this caller shares an existing call. `fn` is handed the
-   * call's controller too: the call may abort it itself (its timeout),
-   * since it is aborted here only once every waiter has gone.
+   * call's cancellation: the call may abort it itself (its timeout), since
+   * it is aborted here only once every waiter has gone.
    */
   do<T>(
     key: string,
-    signal: AbortSignal,
-    fn: (signal: AbortSignal, controller: AbortController) => Promise<T>,
+    stop: Stop,
+    fn: (cancellation: Cancellation) => Promise<T>,
     onJoin?: () => void,
   ): Promise<T> {
     // A caller already gone starts nothing and joins nothing.
-    if (signal.aborted) return Promise.reject(new ClientClosedError());
+    if (stop.aborted) return Promise.reject(new ClientClosedError());
     let flight = this.#flights.get(key);
     if (flight === undefined) {
-      const controller = new AbortController();
+      const created: Flight = { cancellation: new Cancellation(), waiters: [] };
+      flight = created;
+      this.#flights.set(key, created);
       let call: Promise<T>;
       try {
-        call = fn(controller.signal, controller);
+        call = fn(created.cancellation);
       } catch (error) {
         // Thrown synchronously: a failed call like any other.
         call = Promise.reject(error);
       }
-      const promise = call.finally(() => {
-        if (this.#flights.get(key) === created) this.#flights.delete(key);
-      });
-      // Waiters that left stop listening; the outcome must never be an unhandled rejection.
-      promise.catch(() => {});
-      const created: Flight = { promise, controller, waiters: 0 };
-      flight = created;
-      this.#flights.set(key, flight);
+      call.then(
+        (value) => this.#land(key, created, true, value),
+        (error: unknown) => this.#land(key, created, false, error),
+      );
     } else {
       onJoin?.();
     }
-    return this.#wait(key, flight, signal) as Promise<T>;
+    return this.#wait(key, flight, stop) as Promise<T>;
   }
 
   /**
@@ -69,39 +79,40 @@ export class SingleFlight {
     }
   }
 
-  #wait(key: string, flight: Flight, signal: AbortSignal): Promise<unknown> {
-    flight.waiters++;
+  /** The call settled: every caller still waiting gets its outcome. */
+  #land(key: string, flight: Flight, ok: boolean, outcome: unknown): void {
+    if (this.#flights.get(key) === flight) this.#flights.delete(key);
+    const waiters = flight.waiters.splice(0);
+    for (const waiter of waiters) {
+      unlisten(waiter.stop, waiter.onAbort);
+      if (ok) waiter.resolve(outcome);
+      else waiter.reject(outcome);
+    }
+  }
+
+  #wait(key: string, flight: Flight, stop: Stop): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      let waiting = true;
-      const leave = () => {
-        waiting = false;
-        flight.waiters--;
-      };
-      const onAbort = () => {
-        if (!waiting) return;
-        leave();
-        if (flight.waiters === 0) {
-          flight.controller.abort(new ClientClosedError());
+      const waiter: Waiter = { resolve, reject, stop, onAbort: () => {} };
+      waiter.onAbort = () => {
+        const at = flight.waiters.indexOf(waiter);
+        // Already answered: the flight landed before the caller left.
+        if (at === -1) return;
+        flight.waiters.splice(at, 1);
+        if (flight.waiters.length === 0) {
+          flight.cancellation.abort(new ClientClosedError());
           // A later caller must not join a call that is being torn down.
           if (this.#flights.get(key) === flight) this.#flights.delete(key);
         }
         reject(new ClientClosedError());
       };
-      signal.addEventListener("abort", onAbort, { once: true });
-      flight.promise.then(
-        (value) => {
-          signal.removeEventListener("abort", onAbort);
-          if (!waiting) return;
-          leave();
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          if (!waiting) return;
-          leave();
-          reject(error);
-        },
-      );
+      if (stop instanceof Cancellation) stop.onAbort(waiter.onAbort);
+      else stop.addEventListener("abort", waiter.onAbort, { once: true });
+      flight.waiters.push(waiter);
     });
   }
+}
+
+function unlisten(stop: Stop, hook: () => void): void {
+  if (stop instanceof Cancellation) stop.offAbort(hook);
+  else stop.removeEventListener("abort", hook);
 }

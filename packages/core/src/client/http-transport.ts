@@ -1,5 +1,11 @@
-import axios, { type AxiosAdapter, type AxiosInstance, type AxiosResponse } from "axios";
+import axios, {
+  type AxiosAdapter,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from "axios";
 import { Agent, type Dispatcher } from "undici";
+import type { Cancellation } from "../cancellation.js";
 import {
   ClientClosedError,
   GatewayError,
@@ -7,6 +13,7 @@ import {
   UpstreamConnectionError,
 } from "../errors/index.js";
 import {
+  isCancelled,
   queryString,
   type StreamResponse,
   type Transport,
@@ -36,16 +43,121 @@ class BodyTooLargeError extends Error {
   }
 }
 
+/** The answer began (status and headers came) and then broke off. */
+class AnswerBrokeOffError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("the answer broke off", { cause });
+  }
+}
+
+/** A whole answer, read by the adapter: the `data` of a non-stream axios response. */
+interface Collected {
+  readonly status: number;
+  readonly text: string;
+}
+
+declare module "axios" {
+  interface AxiosRequestConfig {
+    /**
+     * Portico's cancellation of the attempt (the call pipeline's; see
+     * `Cancellation`): the undici adapter listens to it instead of `signal`.
+     */
+    cancellation?: Cancellation | undefined;
+  }
+}
+
+/**
+ * Reads one answer as undici's dispatcher delivers it (no Readable stream,
+ * no AbortSignal): status, then chunks up to `limit` bytes, then the text.
+ * Told to stop by the attempt's cancellation or a signal, whichever the
+ * request carries.
+ */
+class CollectingHandler implements Dispatcher.DispatchHandler {
+  #abort: ((error: Error) => void) | undefined;
+  #stopped: unknown;
+  #status = 0;
+  #answered = false;
+  #size = 0;
+  readonly #chunks: Buffer[] = [];
+  readonly #stop = (reason: unknown) => {
+    const error = reason instanceof Error ? reason : new Error("aborted");
+    if (this.#abort !== undefined) this.#abort(error);
+    else this.#stopped = error;
+  };
+
+  constructor(
+    readonly resolve: (collected: Collected) => void,
+    readonly reject: (error: unknown) => void,
+    readonly limit: number,
+    readonly cancellation: Cancellation | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    if (cancellation !== undefined) cancellation.onAbort(this.#stop);
+    else signal?.addEventListener("abort", this.#stop, { once: true });
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    if (this.#stopped !== undefined) abort(this.#stopped as Error);
+    else this.#abort = abort;
+  }
+
+  onHeaders(status: number): boolean {
+    this.#status = status;
+    this.#answered = true;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#size += chunk.length;
+    if (this.#size > this.limit) {
+      this.#abort?.(new BodyTooLargeError(this.limit));
+      return false;
+    }
+    this.#chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.#release();
+    const chunks = this.#chunks;
+    const text =
+      chunks.length === 0
+        ? ""
+        : chunks.length === 1
+          ? (chunks[0] as Buffer).toString("utf8")
+          : Buffer.concat(chunks).toString("utf8");
+    // undici frees the socket one loop turn after the answer ends, with a
+    // setImmediate it schedules once this returns: answering after it lets
+    // the caller's next call reuse that socket, not open another.
+    const collected = { status: this.#status, text };
+    queueMicrotask(() => setImmediate(this.resolve, collected));
+  }
+
+  onError(error: Error): void {
+    this.#release();
+    this.reject(
+      this.#answered && !(error instanceof BodyTooLargeError) ? new AnswerBrokeOffError(error) : error,
+    );
+  }
+
+  #release(): void {
+    if (this.cancellation !== undefined) this.cancellation.offAbort(this.#stop);
+    else this.signal?.removeEventListener("abort", this.#stop);
+  }
+}
+
 /**
  * An axios adapter that sends through undici's keep-alive pools: service
  * clients keep axios's API (config, interceptors), undici does the I/O,
  * which profiles showed far cheaper than axios's own http adapter
- * (docs/performance.md). The body is handed back unread, as a stream.
+ * (docs/performance.md). A JSON call is dispatched with a handler that
+ * collects the answer (`data` is its status and text); a pass-through
+ * (`responseType: "stream"`) gets undici's answer with its body unread.
  * A write (`HttpTransport.send`) passes its method and its body, already
  * serialised as JSON; a GET (axios's lower-case "get") carries neither.
  */
-function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target): AxiosAdapter {
-  return async function undiciAdapter(config) {
+function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target, limit: number): AxiosAdapter {
+  return function undiciAdapter(config) {
     const { origin, prefix } = targetOf(config.baseURL ?? "");
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(config.headers ?? {})) {
@@ -59,27 +171,34 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target): Axi
       // axios gives a body-less POST or PUT a form content type of its own: there is no form.
       if (body === undefined) delete headers["Content-Type"];
     }
-    const response = await agent.request({
-      origin,
-      path: prefix + (config.url ?? ""),
-      method,
-      headers,
-      body,
-      signal: (config.signal as AbortSignal | undefined) ?? null,
-    });
-    // undici's whole answer travels as `data`, its headers included: given
-    // them, axios would copy and normalise every header twice per call
-    // (AxiosHeaders), which a profile put at a fifth of its cost, and only
-    // the pass-through reads them.
-    return {
-      data: response,
-      status: response.statusCode,
-      statusText: "",
-      headers: {},
-      config,
-      request: null,
-    } as AxiosResponse<Dispatcher.ResponseData>;
+    const path = prefix + (config.url ?? "");
+    const signal = (config.signal as AbortSignal | undefined) ?? undefined;
+    // undici's whole answer travels as `data`: given headers, axios would
+    // copy and normalise every one twice per call (AxiosHeaders), which a
+    // profile put at a fifth of its cost, and only the pass-through reads them.
+    if (config.responseType === "stream") {
+      return agent
+        .request({
+          origin,
+          path,
+          method,
+          headers,
+          body,
+          signal: signal ?? config.cancellation?.signal ?? null,
+        })
+        .then((response) => answer(config, response.statusCode, response));
+    }
+    return new Promise<Collected>((resolve, reject) => {
+      agent.dispatch(
+        { origin, path, method, headers, body },
+        new CollectingHandler(resolve, reject, limit, config.cancellation, signal),
+      );
+    }).then((collected) => answer(config, collected.status, collected));
   };
+}
+
+function answer<T>(config: InternalAxiosRequestConfig, status: number, data: T): AxiosResponse<T> {
+  return { data, status, statusText: "", headers: {}, config, request: null };
 }
 
 /**
@@ -87,61 +206,40 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target): Axi
  * its instance defaults (headers per method, transitional flags, xsrf names,
  * environment classes) into every request config; a profile put that merge
  * at more than half of axios's cost per call, and none of those defaults
- * applies to a GET sent through the undici adapter (docs/performance.md).
+ * applies to a call sent through the undici adapter (docs/performance.md).
+ * The adapter is the only one left: it settles every status itself
+ * (`validateStatus` is a setting of axios's own adapters), and with no
+ * transforms configured axios leaves the data as it is.
  */
 function leanAxios(adapter: AxiosAdapter): AxiosInstance {
   const instance = axios.create();
   const defaults = instance.defaults as unknown as Record<string, unknown>;
   for (const key of Object.keys(defaults)) delete defaults[key];
-  Object.assign(defaults, {
-    adapter,
-    maxRedirects: 0,
-    // Every status is an answer: the service client decides what a status means.
-    validateStatus: null,
-    transformRequest: [],
-    transformResponse: [],
-  });
+  defaults.adapter = adapter;
   return instance;
 }
 
 /**
  * JSON over HTTP/1.1: axios for the client API, undici's keep-alive
- * connection pools (one pool per instance) underneath. The caller's signal
- * really cancels: undici destroys the socket of an aborted request.
- * Redirects are not followed, so an upstream cannot point the gateway
- * elsewhere, and bodies are not decompressed.
+ * connection pools (one pool per instance) underneath. The request's
+ * cancellation (or signal) really cancels: undici destroys the socket of an
+ * aborted request. Redirects are not followed, so an upstream cannot point
+ * the gateway elsewhere, and bodies are not decompressed.
  */
 export class HttpTransport implements Transport {
   readonly #agent: Agent;
   readonly #axios: AxiosInstance;
-  readonly #maxBodyBytes: number;
   readonly #targets = new Map<string, Target>();
 
   constructor({ maxSockets = 256, maxBodyBytes = 8 * 1024 * 1024 }: HttpTransportOptions = {}) {
-    this.#maxBodyBytes = maxBodyBytes;
     this.#agent = new Agent({ connections: maxSockets, pipelining: 1 });
-    this.#axios = leanAxios(undiciAdapter(this.#agent, (baseUrl) => this.#target(baseUrl)));
+    this.#axios = leanAxios(undiciAdapter(this.#agent, (baseUrl) => this.#target(baseUrl), maxBodyBytes));
   }
 
   async get(request: TransportRequest): Promise<TransportResponse> {
-    const response = await this.#send(request);
-    const status = response.statusCode;
-    if (status < 200 || status >= 300) {
-      // Only the status matters: drain the body so the socket goes back to the pool.
-      response.body.dump().catch(() => {});
-      return { status, body: undefined };
-    }
-    let text: string;
-    try {
-      text = await readText(response.body, this.#maxBodyBytes);
-    } catch (error) {
-      if (request.signal.aborted) throw new ClientClosedError();
-      if (error instanceof BodyTooLargeError) {
-        throw new UpstreamBadResponseError(request.service, "body too large", error);
-      }
-      // The answer began and broke off: not safe to retry as if nothing happened.
-      throw new UpstreamConnectionError(request.service, false, error);
-    }
+    const { status, text } = await this.#collect(request);
+    // Only a 2xx's body is read; another status is all the service client needs.
+    if (status < 200 || status >= 300) return { status, body: undefined };
     try {
       return { status, body: JSON.parse(text) as unknown };
     } catch (error) {
@@ -153,7 +251,7 @@ export class HttpTransport implements Transport {
    * Sends one write through the same axios instance and undici pool. The
    * body of a 2xx answer is parsed as JSON (an empty one is undefined), as
    * is a 4xx's (the service's reason; undefined when unreadable); a 3xx or
-   * 5xx's is drained. A connection refused before anything was sent fails
+   * 5xx's is ignored. A connection refused before anything was sent fails
    * with `notSent`; a reset after the request went out does not.
    */
   async send(request: WriteRequest): Promise<TransportResponse> {
@@ -170,30 +268,13 @@ export class HttpTransport implements Transport {
       }
       headers = { ...headers, "content-type": "application/json" };
     }
-    const response = await this.#send(request, { method: request.method, data, headers });
-    const status = response.statusCode;
+    const { status, text } = await this.#collect(request, { method: request.method, data, headers });
     const answered = status >= 200 && status < 300;
-    if (!answered && (status < 400 || status >= 500)) {
-      response.body.dump().catch(() => {});
-      return { status, body: undefined };
-    }
-    let text: string;
-    try {
-      text = await readText(response.body, this.#maxBodyBytes);
-    } catch (error) {
-      if (request.signal.aborted) throw new ClientClosedError();
-      // The refusal arrived; only its reason did not.
-      if (!answered) return { status, body: undefined };
-      if (error instanceof BodyTooLargeError) {
-        throw new UpstreamBadResponseError(request.service, "body too large", error);
-      }
-      // The write was answered but its answer broke off: its outcome is known to the service only.
-      throw new UpstreamConnectionError(request.service, false, error);
-    }
-    if (text === "") return { status, body: undefined };
+    if ((!answered && (status < 400 || status >= 500)) || text === "") return { status, body: undefined };
     try {
       return { status, body: JSON.parse(text) as unknown };
     } catch (error) {
+      // The refusal arrived; only its reason is unreadable.
       if (!answered) return { status, body: undefined };
       throw new UpstreamBadResponseError(request.service, "malformed JSON", error);
     }
@@ -201,7 +282,21 @@ export class HttpTransport implements Transport {
 
   /** The raw answer, body unread and not decompressed, for relaying as it is. */
   async stream(request: TransportRequest): Promise<StreamResponse> {
-    const response = await this.#send(request);
+    if (isCancelled(request)) throw new ClientClosedError();
+    let response: Dispatcher.ResponseData;
+    try {
+      response = (
+        await this.#axios.request<Dispatcher.ResponseData>({
+          url: request.path + queryString(request.query),
+          baseURL: request.baseUrl,
+          headers: request.headers,
+          responseType: "stream",
+          signal: request.signal,
+        })
+      ).data;
+    } catch (error) {
+      throw this.#failure(request, error);
+    }
     return {
       status: response.statusCode,
       headers: response.headers as StreamResponse["headers"],
@@ -213,42 +308,58 @@ export class HttpTransport implements Transport {
     await this.#agent.destroy();
   }
 
-  /** Sends the GET, or the write; resolves once the status and headers arrived. */
-  async #send(
+  /** Sends the GET, or the write, and reads its whole answer. */
+  async #collect(
     request: TransportRequest,
     write?: {
       method: WriteMethod;
       data: string | undefined;
       headers: Readonly<Record<string, string>>;
     },
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<Collected> {
     // A caller already gone: no connection is even opened.
-    if (request.signal.aborted) throw new ClientClosedError();
+    if (isCancelled(request)) throw new ClientClosedError();
+    // The attempt's cancellation when the pipeline sent it, else the request's signal.
+    const cancellation = request.cancellation;
+    const signal = cancellation === undefined ? request.signal : undefined;
     try {
       // Two literal configs, so a GET's stays exactly what it was (axios merges every key it is given).
       const response =
         write === undefined
-          ? await this.#axios.request<Dispatcher.ResponseData>({
+          ? await this.#axios.request<Collected>({
               url: request.path + queryString(request.query),
               baseURL: request.baseUrl,
               headers: request.headers,
-              signal: request.signal,
+              cancellation,
+              signal,
             })
-          : await this.#axios.request<Dispatcher.ResponseData>({
+          : await this.#axios.request<Collected>({
               url: request.path + queryString(request.query),
               baseURL: request.baseUrl,
               method: write.method,
               headers: write.headers,
               data: write.data,
-              signal: request.signal,
+              cancellation,
+              signal,
             });
       return response.data;
     } catch (error) {
-      if (request.signal.aborted) throw new ClientClosedError();
-      // Refused, reset or cut before any answer arrived: safe to retry an idempotent call.
-      // Refused on connect, nothing was sent at all: safe to retry even a write.
-      throw new UpstreamConnectionError(request.service, true, error, wasRefused(error));
+      throw this.#failure(request, error);
     }
+  }
+
+  /** What a failed exchange means to the service client. */
+  #failure(request: TransportRequest, error: unknown): Error {
+    if (isCancelled(request)) return new ClientClosedError();
+    if (error instanceof BodyTooLargeError) {
+      return new UpstreamBadResponseError(request.service, "body too large", error);
+    }
+    // The answer began and broke off: not safe to retry as if nothing happened.
+    if (error instanceof AnswerBrokeOffError)
+      return new UpstreamConnectionError(request.service, false, error.cause);
+    // Refused, reset or cut before any answer arrived: safe to retry an idempotent call.
+    // Refused on connect, nothing was sent at all: safe to retry even a write.
+    return new UpstreamConnectionError(request.service, true, error, wasRefused(error));
   }
 
   #target(baseUrl: string): Target {
@@ -275,25 +386,4 @@ function wasRefused(error: unknown): boolean {
   const { code, errors } = error as { code?: unknown; errors?: unknown };
   if (Array.isArray(errors) && errors.length > 0) return errors.every(wasRefused);
   return code === "ECONNREFUSED";
-}
-
-/** The whole body as UTF-8 text, failing past `limit` bytes (the socket is then closed). */
-function readText(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) body.destroy(new BodyTooLargeError(limit));
-      else chunks.push(chunk);
-    });
-    body.once("end", () => {
-      const text =
-        chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8");
-      // undici frees the socket one loop turn after the answer ends (setImmediate):
-      // resolving after it lets the caller's next call reuse that socket, not open another.
-      setImmediate(resolve, text);
-    });
-    body.once("error", reject);
-  });
 }

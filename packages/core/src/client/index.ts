@@ -15,6 +15,8 @@ export {
 } from "./service-client.js";
 export {
   encodePath,
+  isCancelled,
+  PipelineRequest,
   queryString,
   type StreamResponse,
   type Transport,

@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { CacheStore } from "../cache/cache-store.js";
 import type { SingleFlight } from "../cache/single-flight.js";
-import { type PolicyContext, type RequestContext, traceparentOf } from "../context.js";
+import type { Cancellation } from "../cancellation.js";
+import { isAborted, type PolicyContext, type RequestContext, traceparentOf } from "../context.js";
 import type { LoadBalancer } from "../discovery/load-balancer.js";
 import type { ServiceInstance } from "../discovery/service-registry.js";
 import {
@@ -15,7 +16,13 @@ import {
 import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Pipeline } from "../resilience/policy.js";
-import { queryString, type StreamResponse, type Transport, type WriteMethod } from "./transport.js";
+import {
+  PipelineRequest,
+  queryString,
+  type StreamResponse,
+  type Transport,
+  type WriteMethod,
+} from "./transport.js";
 import { outcomeOf, type UpstreamObserver } from "./upstream-observer.js";
 
 export interface ServiceClientOptions {
@@ -115,11 +122,11 @@ export class ServiceClient {
       // share: the breaker answers at once, without coalescing's per-call signal.
       const value =
         this.breaker.state === "open"
-          ? await this.#call(ctx, ctx.signal, undefined, path, schema, options)
+          ? await this.#call(ctx, undefined, path, schema, options)
           : await this.#options.singleFlight.do(
               key,
-              ctx.signal,
-              (signal, controller) => this.#call(ctx, signal, controller, path, schema, options),
+              ctx.cancellation ?? ctx.signal,
+              (cancellation) => this.#call(ctx, cancellation, path, schema, options),
               this.#onJoin,
             );
       if (fresh !== undefined) {
@@ -211,6 +218,7 @@ export class ServiceClient {
             query: options.query,
             headers,
             signal: attemptCtx.signal,
+            deadline: attemptCtx.deadline,
           });
         } catch (error) {
           this.#reportAttempt(attemptCtx, instance, attemptStarted, undefined, error);
@@ -234,13 +242,12 @@ export class ServiceClient {
 
   /**
    * One call: the pipeline composed when the client was built runs its
-   * attempts; `controller` (the coalesced call's own) is the only one the
+   * attempts; `cancellation` (the coalesced call's own) is the only one the
    * attempts need, and their timeout aborts it.
    */
-  async #call<S extends z.ZodType>(
+  #call<S extends z.ZodType>(
     ctx: RequestContext,
-    signal: AbortSignal,
-    controller: AbortController | undefined,
+    cancellation: Cancellation | undefined,
     path: string,
     schema: S,
     options: GetOptions,
@@ -254,8 +261,7 @@ export class ServiceClient {
       ctx,
       this.#options.policy,
       (attemptCtx, instance) => this.#attempt(attemptCtx, instance, path, schema, options, headers),
-      signal,
-      controller,
+      cancellation,
     );
   }
 
@@ -263,15 +269,14 @@ export class ServiceClient {
    * Runs one call through `pipeline` (composed once, when the client was
    * built): each attempt goes to an instance the balancer picks (a retry to
    * one this call has not tried, when there is one), and the observer is
-   * told how the call ended. `signal` and `controller` are the coalesced
-   * call's, when there is one.
+   * told how the call ended. `cancellation` is the coalesced call's, when
+   * there is one; otherwise the call follows the request's signal.
    */
   async #run<T>(
     ctx: RequestContext,
     pipeline: Pipeline,
     attempt: (attemptCtx: PolicyContext, instance: ServiceInstance) => Promise<T>,
-    signal: AbortSignal = ctx.signal,
-    controller?: AbortController,
+    cancellation?: Cancellation,
   ): Promise<T> {
     const observer = this.#options.observer;
     const started = performance.now();
@@ -289,8 +294,8 @@ export class ServiceClient {
           last = instance.id;
           return attempt(attemptCtx, instance);
         },
-        { signal, deadline: ctx.deadline },
-        controller,
+        ctx,
+        cancellation,
       );
       observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
       return value;
@@ -327,7 +332,7 @@ export class ServiceClient {
       return;
     }
     // A timed-out attempt is aborted with the timeout as the reason.
-    const cause: unknown = attemptCtx.signal.aborted ? attemptCtx.signal.reason : error;
+    const cause: unknown = isAborted(attemptCtx) ? reasonOf(attemptCtx) : error;
     const event = { service: this.service, instance, outcome: outcomeOf(cause), durationMs, error: cause };
     observer.attempt(status === undefined ? event : { ...event, status });
   }
@@ -344,14 +349,27 @@ export class ServiceClient {
     const started = performance.now();
     let status: number | undefined;
     try {
-      const response = await this.#options.transport.get({
-        service: this.service,
-        baseUrl: instance.url,
-        path,
-        query: options.query,
-        headers,
-        signal: attemptCtx.signal,
-      });
+      const cancellation = attemptCtx.cancellation;
+      const response = await this.#options.transport.get(
+        cancellation === undefined
+          ? {
+              service: this.service,
+              baseUrl: instance.url,
+              path,
+              query: options.query,
+              headers,
+              signal: attemptCtx.signal,
+            }
+          : new PipelineRequest(
+              this.service,
+              instance.url,
+              path,
+              options.query,
+              headers,
+              cancellation,
+              attemptCtx.deadline,
+            ),
+      );
       status = response.status;
       const value = this.#answer(status, response.body, schema);
       this.#reportAttempt(attemptCtx, instance, started, status);
@@ -382,6 +400,8 @@ export class ServiceClient {
         body: options.body,
         headers,
         signal: attemptCtx.signal,
+        cancellation: attemptCtx.cancellation,
+        deadline: attemptCtx.deadline,
       });
       status = response.status;
       const value = this.#writeAnswer(status, response.body, options.schema);
@@ -420,4 +440,9 @@ export class ServiceClient {
     }
     return parsed.data;
   }
+}
+
+/** Why the attempt was told to stop (its timeout, or every caller gone). */
+function reasonOf(ctx: PolicyContext): unknown {
+  return ctx.cancellation === undefined ? ctx.signal.reason : ctx.cancellation.reason;
 }

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { Cancellation } from "../cancellation.js";
 import { InvalidInputError } from "../errors/index.js";
 
 /** One request to one instance of an upstream service (a GET, unless a {@link WriteRequest}). */
@@ -10,7 +11,46 @@ export interface TransportRequest {
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number>> | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  /** Aborted when the attempt times out or every caller has gone: the transport must then stop. */
   readonly signal: AbortSignal;
+  /**
+   * The attempt's cancellation, when the call pipeline sent the request:
+   * the same "stop" as `signal`, without the EventTarget. A transport that
+   * listens to it (`onAbort`) spares the call an AbortSignal, which is made
+   * only when `signal` is read (see `Cancellation`).
+   */
+  readonly cancellation?: Cancellation | undefined;
+  /**
+   * When the attempt's time is up, on the `performance.now()` clock (its
+   * timeout within what is left of the request deadline), for transports
+   * that send a deadline along (gRPC). The call pipeline enforces it anyway.
+   */
+  readonly deadline?: number | undefined;
+}
+
+/**
+ * A GET as the call pipeline sends it: its `signal` is made from the
+ * attempt's cancellation only if a transport reads it.
+ */
+export class PipelineRequest implements TransportRequest {
+  constructor(
+    readonly service: string,
+    readonly baseUrl: string,
+    readonly path: string,
+    readonly query: Readonly<Record<string, string | number>> | undefined,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly cancellation: Cancellation,
+    readonly deadline: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+}
+
+/** Whether the request was told to stop, without making a signal it has not made yet. */
+export function isCancelled(request: TransportRequest): boolean {
+  return request.cancellation === undefined ? request.signal.aborted : request.cancellation.aborted;
 }
 
 /** The methods a write may use (contract 2.6). */

@@ -1,6 +1,8 @@
-import { type RequestContext, withSignal } from "../context.js";
+import pTimeout from "p-timeout";
+import { Cancellation } from "../cancellation.js";
+import { type RequestContext, withCancellation } from "../context.js";
+import { DeadlineExceededError, withoutStackTraces } from "../errors/index.js";
 import type { DegradedKind, FallbackPolicy } from "../resilience/fallback-policy.js";
-import { childAbortController } from "../resilience/policy.js";
 import { type PartReport, reportComposition } from "./composition-sink.js";
 
 export interface PartSpec<I, D, K extends keyof D, T> {
@@ -71,8 +73,8 @@ export class Composition<I, D extends Record<string, unknown>> {
   }
 
   async run(ctx: RequestContext, input: I): Promise<CompositionResult<D>> {
-    const { controller, release } = childAbortController(ctx.signal);
-    const partCtx = withSignal(ctx, controller.signal);
+    const { cancellation, release } = Cancellation.following(ctx.cancellation ?? ctx.signal);
+    const partCtx = withCancellation(ctx, cancellation);
     const started = performance.now();
     const degraded: Record<string, DegradedKind> = {};
     const reports: PartReport[] = [];
@@ -127,7 +129,7 @@ export class Composition<I, D extends Record<string, unknown>> {
     }
 
     try {
-      const values = await Promise.all(promises.values());
+      const values = await settledInTime(Promise.all(promises.values()), ctx.deadline);
       const result: Record<string, unknown> = {};
       this.#parts.forEach(({ name }, i) => {
         result[name] = values[i];
@@ -136,7 +138,7 @@ export class Composition<I, D extends Record<string, unknown>> {
       return { values: result as D, degraded, parts: reports };
     } catch (error) {
       // Parts still running are no longer wanted: close their upstream calls.
-      controller.abort(error);
+      cancellation.abort(error);
       // The parts still running report as they stop: the sink keeps the array, not a copy.
       reportComposition(ctx, reports, degraded);
       throw error;
@@ -144,6 +146,31 @@ export class Composition<I, D extends Record<string, unknown>> {
       release();
     }
   }
+}
+
+/**
+ * How long after the deadline a composition may still take: its calls end
+ * by the deadline, and an optional part then needs a moment for its
+ * fallback (a last-known-good read is bounded by `REDIS_TIMEOUT_MS`).
+ */
+const FALLBACK_GRACE_MS = 250;
+
+/**
+ * The composition's backstop, once per request: a part that ignores its
+ * cancellation (a team's own code, a store that hangs) cannot hold the
+ * request past its deadline; the client gets a 504. Every upstream call has
+ * its own, shorter limit (`runStages`).
+ */
+function settledInTime<T>(all: Promise<T>, deadline: number): Promise<T> {
+  // p-timeout builds its spare TimeoutError up front: without a stack trace it costs little.
+  return withoutStackTraces(() =>
+    pTimeout(all, {
+      milliseconds: Math.max(0, deadline - performance.now()) + FALLBACK_GRACE_MS,
+      fallback: () => {
+        throw new DeadlineExceededError();
+      },
+    }),
+  );
 }
 
 /** Starts declaring a composition whose parts receive `input` (e.g. the validated ids). */

@@ -1,6 +1,6 @@
-import { setMaxListeners } from "node:events";
 import type { IncomingMessage, OutgoingHttpHeader, RequestListener, Server, ServerResponse } from "node:http";
-import type { Duplex, Readable } from "node:stream";
+import type { Duplex } from "node:stream";
+import { Cancellation } from "../cancellation.js";
 import { acceptRequestId, createRequestContext, type RequestContext } from "../context.js";
 import {
   ClientClosedError,
@@ -169,15 +169,14 @@ export class Edge {
     const observability = ops === undefined ? this.#observability : undefined;
     const capture = observability === undefined ? undefined : new CompositionCapture();
     const started = performance.now();
-    const controller = new AbortController();
-    // Every upstream call of the request listens to this signal; a batch makes many.
-    setMaxListeners(0, controller.signal);
+    // The request's stop; a standard signal is made from it only if something reads `ctx.signal`.
+    const cancellation = new Cancellation();
     const idHeader = req.headers["x-request-id"];
     const traceparent = req.headers.traceparent;
     const ctx = createRequestContext({
       requestId: acceptRequestId(Array.isArray(idHeader) ? idHeader[0] : idHeader),
       deadlineMs: this.#deadlineMs,
-      signal: controller.signal,
+      cancellation,
       traceparent: Array.isArray(traceparent) ? traceparent[0] : traceparent,
       ...(capture === undefined ? {} : { compositions: capture }),
     });
@@ -196,7 +195,7 @@ export class Edge {
     };
     // 'close' follows every response, finished or aborted.
     res.once("close", () => {
-      if (!res.writableFinished) controller.abort(new ClientClosedError());
+      if (!res.writableFinished) cancellation.abort(new ClientClosedError());
       if (flight.entered) this.load.leave();
       if (observability === undefined) return;
       observability.recordRequest({

@@ -61,9 +61,15 @@ describe("bulkheadPolicy", () => {
     await expect(bulkhead.execute(async () => "ok", ctx())).resolves.toBe("ok");
   });
 
-  it("passes the context through to the call", async () => {
+  it("gives the call the caller's deadline and a stop that follows the caller's", async () => {
     const bulkhead = bulkheadPolicy({ service: "catalog", capacity: 1 });
-    const context = ctx();
-    await bulkhead.execute(async (seen) => expect(seen).toBe(context), context);
+    const caller = new AbortController();
+    const context = { ...ctx(), signal: caller.signal };
+    await bulkhead.execute(async (seen) => {
+      expect(seen.deadline).toBe(context.deadline);
+      expect(seen.signal.aborted).toBe(false);
+      caller.abort();
+      expect(seen.signal.aborted).toBe(true);
+    }, context);
   });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import CircuitBreaker from "opossum";
-import type { PolicyContext } from "../context.js";
+import { isAborted, type PolicyContext } from "../context.js";
 import {
   CircuitOpenError,
   ClientClosedError,
@@ -167,7 +167,7 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
   const policy = stagedPolicy({
     enter(ctx: PolicyContext): boolean {
       // A call that cannot start must not take the half-open trial's place.
-      if (ctx.signal.aborted) throw new ClientClosedError();
+      if (isAborted(ctx)) throw new ClientClosedError();
       if (ctx.deadline - performance.now() <= 0) throw new DeadlineExceededError(service);
       if (breaker.closed) return false;
       if (breaker.opened || trialInFlight) throw shortCircuited();

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { Cancellation } from "../cancellation.js";
 import type { PolicyContext } from "../context.js";
 import { runStages, type Stage } from "./stages.js";
 
@@ -17,24 +18,21 @@ export interface Policy {
 }
 
 /**
- * A composed pipeline. `controller`, when given, is the one whose signal is
- * `ctx.signal` and which nobody else aborts for a timeout: the attempt then
- * owns it (its timeout aborts it) instead of making a child of its own.
+ * A composed pipeline. `owned`, when given, is the call's own cancellation
+ * (a coalesced call's, which nobody else aborts for a timeout): the
+ * attempts run on it and their timeout aborts it, instead of a
+ * cancellation of the call's own that follows the caller's.
  */
 export interface Pipeline extends Policy {
-  execute<T>(
-    fn: (ctx: PolicyContext) => Promise<T>,
-    ctx: PolicyContext,
-    controller?: AbortController,
-  ): Promise<T>;
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext, owned?: Cancellation): Promise<T>;
 }
 
 /**
  * `wrap(retry, bulkhead, breaker, timeout)` runs retry outermost and timeout
  * innermost. When every policy has a stage (Portico's all do), they are
  * compiled here, once: each call then runs one function that reads and
- * updates their state, with one promise per attempt and one AbortController
- * the attempt owns, instead of a layer of async wrappers per policy.
+ * updates their state, with one promise and one timer per attempt and one
+ * cancellation the call owns, instead of a layer of async wrappers per policy.
  */
 export function wrap(...policies: readonly Policy[]): Pipeline {
   const stages = policies.map((policy) => policy.stage);

@@ -1,4 +1,4 @@
-import type { PolicyContext } from "../context.js";
+import { isAborted, type PolicyContext } from "../context.js";
 import { type Policy, stagedPolicy } from "./policy.js";
 import type { RetryBudget } from "./retry-budget.js";
 
@@ -36,7 +36,7 @@ export function retryPolicy({
       budget.deposit();
     },
     retryDelay(error: unknown, attempt: number, ctx: PolicyContext): number | undefined {
-      if (attempt >= maxAttempts || !shouldRetry(error) || ctx.signal.aborted) return undefined;
+      if (attempt >= maxAttempts || !shouldRetry(error) || isAborted(ctx)) return undefined;
       const delay = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
       // A retry that cannot start well before the deadline would only add load.
       if (performance.now() + delay >= ctx.deadline || !budget.tryWithdraw()) return undefined;

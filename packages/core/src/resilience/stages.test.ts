@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Cancellation } from "../cancellation.js";
 import type { PolicyContext } from "../context.js";
-import { BulkheadFullError, CircuitOpenError, UpstreamTimeoutError } from "../errors/index.js";
+import {
+  BulkheadFullError,
+  CircuitOpenError,
+  ClientClosedError,
+  UpstreamTimeoutError,
+} from "../errors/index.js";
 import { settle, useFakeClock } from "../test-support/async.js";
 import { bulkheadPolicy } from "./bulkhead-policy.js";
 import { circuitBreakerPolicy } from "./circuit-breaker-policy.js";
@@ -104,49 +110,65 @@ describe("a compiled call (wrap of staged policies)", () => {
     expect(bulkhead.inFlight).toBe(0);
   });
 
-  it("gives the attempt the caller's own controller when handed it, and aborts it on timeout", async () => {
+  it("runs the attempts on the call's own cancellation when handed it, and its timeout aborts it", async () => {
     const policy = wrap(timeoutPolicy({ service: "catalog", timeoutMs: 100 }));
-    const controller = new AbortController();
-    let seen: AbortSignal | undefined;
+    const caller = new AbortController();
+    const owned = new Cancellation();
+    let seen: Cancellation | undefined;
     const outcome = settle(
       policy.execute(
         (attemptCtx) => {
-          seen = attemptCtx.signal;
+          seen = attemptCtx.cancellation;
           return new Promise<never>(() => {});
         },
-        ctxOf(controller.signal),
-        controller,
+        ctxOf(caller.signal),
+        owned,
       ),
     );
     await vi.advanceTimersByTimeAsync(100);
     const result = await outcome;
-    // No child controller: the attempt ran on the handed one, and its timeout aborted it.
-    expect(seen).toBe(controller.signal);
-    expect(controller.signal.aborted).toBe(true);
-    expect(controller.signal.reason).toBeInstanceOf(UpstreamTimeoutError);
+    // No cancellation of its own: the attempt ran on the handed one, and its timeout aborted it.
+    expect(seen).toBe(owned);
+    expect(owned.aborted).toBe(true);
+    expect(owned.reason).toBeInstanceOf(UpstreamTimeoutError);
     expect((result as { error: unknown }).error).toBeInstanceOf(UpstreamTimeoutError);
+    // The caller's own signal is never aborted by a timeout.
+    expect(caller.signal.aborted).toBe(false);
   });
 
-  it("makes a child controller when the handed one is not the context's, so the caller's signal is never aborted", async () => {
+  it("makes a cancellation of the call's own that follows the caller's, and never aborts the caller's", async () => {
     const policy = wrap(timeoutPolicy({ service: "catalog", timeoutMs: 100 }));
     const caller = new AbortController();
-    const other = new AbortController();
     let seen: AbortSignal | undefined;
     const outcome = settle(
-      policy.execute(
-        (attemptCtx) => {
-          seen = attemptCtx.signal;
-          return new Promise<never>(() => {});
-        },
-        ctxOf(caller.signal),
-        other,
-      ),
+      policy.execute((attemptCtx) => {
+        seen = attemptCtx.signal;
+        return new Promise<never>(() => {});
+      }, ctxOf(caller.signal)),
     );
     await vi.advanceTimersByTimeAsync(100);
     await outcome;
     expect(seen).not.toBe(caller.signal);
     expect(seen?.aborted).toBe(true);
     expect(caller.signal.aborted).toBe(false);
-    expect(other.signal.aborted).toBe(false);
+  });
+
+  it("follows a caller's cancellation: the call stops at once when the caller's is aborted", async () => {
+    const policy = wrap(timeoutPolicy({ service: "catalog", timeoutMs: 10_000 }));
+    const request = new Cancellation();
+    let attempt: Cancellation | undefined;
+    const outcome = settle(
+      policy.execute(
+        (attemptCtx) => {
+          attempt = attemptCtx.cancellation;
+          return new Promise<never>(() => {});
+        },
+        { signal: request.signal, cancellation: request, deadline: performance.now() + 10_000 },
+      ),
+    );
+    request.abort(new Error("client left"));
+    const result = await outcome;
+    expect((result as { error: unknown }).error).toBeInstanceOf(ClientClosedError);
+    expect(attempt?.aborted).toBe(true);
   });
 });

@@ -1,11 +1,6 @@
-import pTimeout from "p-timeout";
-import type { PolicyContext } from "../context.js";
-import {
-  ClientClosedError,
-  DeadlineExceededError,
-  UpstreamTimeoutError,
-  withoutStackTraces,
-} from "../errors/index.js";
+import { Cancellation } from "../cancellation.js";
+import { CallContext, type PolicyContext } from "../context.js";
+import { ClientClosedError, DeadlineExceededError, UpstreamTimeoutError } from "../errors/index.js";
 
 /**
  * What a policy does in a compiled call: small hooks around each attempt,
@@ -32,10 +27,18 @@ export interface Stage {
 type Run = <T>(
   fn: (ctx: PolicyContext) => Promise<T>,
   ctx: PolicyContext,
-  controller?: AbortController,
+  owned?: Cancellation,
 ) => Promise<T>;
 
-/** Compiles `stages` (outermost first) into the one function a call runs. */
+/**
+ * Compiles `stages` (outermost first) into the one function a call runs.
+ *
+ * `owned`, when given, is the call's own cancellation (a coalesced call's,
+ * which nobody else aborts for a timeout): the attempts run on it and their
+ * timeout aborts it. Otherwise the call gets a cancellation of its own that
+ * follows the caller's (`ctx.cancellation`, else `ctx.signal`), so the
+ * caller's is never aborted here.
+ */
 export function runStages(stages: readonly Stage[]): Run {
   const starts = stages.filter((stage) => stage.start !== undefined);
   const gates = stages.filter((stage) => stage.enter !== undefined || stage.leave !== undefined);
@@ -47,11 +50,11 @@ export function runStages(stages: readonly Stage[]): Run {
   );
   const count = gates.length;
 
-  /** One attempt: through the gates, under the time limit, and back out. */
-  async function attempt<T>(
+  /** One attempt: through the gates, under the time limit, and back out; one promise. */
+  function attempt<T>(
     fn: (ctx: PolicyContext) => Promise<T>,
     ctx: PolicyContext,
-    owned: AbortController | undefined,
+    cancellation: Cancellation,
   ): Promise<T> {
     const tokens = count === 0 ? undefined : new Array<unknown>(count);
     let entered = 0;
@@ -62,112 +65,151 @@ export function runStages(stages: readonly Stage[]): Run {
       }
     } catch (refused) {
       leaveFrom(entered, true, refused, tokens);
-      throw refused;
+      return Promise.reject(refused);
     }
-    let value: T;
-    try {
-      value = timeout === undefined ? await fn(ctx) : await limited(fn, ctx, owned, timeout);
-    } catch (error) {
-      leaveFrom(count, true, error, tokens);
-      throw error;
-    }
-    leaveFrom(count, false, undefined, tokens);
-    return value;
+    const call =
+      timeout === undefined
+        ? started(fn, new CallContext(cancellation, ctx.deadline))
+        : limited(fn, ctx, cancellation, timeout);
+    if (count === 0) return call;
+    return call.then(
+      (value) => {
+        leaveFrom(count, false, undefined, tokens);
+        return value;
+      },
+      (error: unknown) => {
+        leaveFrom(count, true, error, tokens);
+        throw error;
+      },
+    );
   }
 
   function leaveFrom(from: number, failed: boolean, error: unknown, tokens: unknown[] | undefined): void {
     for (let i = from - 1; i >= 0; i--) (gates[i] as Stage).leave?.(failed, error, tokens?.[i]);
   }
 
-  return async function run<T>(
+  /** Attempts after the first failed one: only a call that failed pays for the loop. */
+  async function retrying<T>(
     fn: (ctx: PolicyContext) => Promise<T>,
     ctx: PolicyContext,
-    controller?: AbortController,
+    cancellation: Cancellation,
+    failure: unknown,
   ): Promise<T> {
-    for (const stage of starts) stage.start?.(ctx);
-    // The caller's controller is the attempt's own only if its signal is the context's.
-    const owned = controller !== undefined && controller.signal === ctx.signal ? controller : undefined;
+    let error = failure;
     for (let n = 1; ; n++) {
+      const delay = retry?.retryDelay?.(error, n, ctx);
+      if (delay === undefined) throw error;
+      await sleep(delay, cancellation);
       try {
-        return await attempt(fn, ctx, owned);
-      } catch (error) {
-        const delay = retry?.retryDelay?.(error, n, ctx);
-        if (delay === undefined) throw error;
-        await sleep(delay, ctx.signal);
+        return await attempt(fn, ctx, cancellation);
+      } catch (next) {
+        error = next;
       }
     }
+  }
+
+  return function run<T>(
+    fn: (ctx: PolicyContext) => Promise<T>,
+    ctx: PolicyContext,
+    owned?: Cancellation,
+  ): Promise<T> {
+    for (const stage of starts) stage.start?.(ctx);
+    if (owned !== undefined) {
+      const callCtx = ctx.cancellation === owned ? ctx : new CallContext(owned, ctx.deadline);
+      const first = attempt(fn, callCtx, owned);
+      return retry === undefined
+        ? first
+        : first.catch((error: unknown) => retrying(fn, callCtx, owned, error));
+    }
+    const { cancellation, release } = Cancellation.following(ctx.cancellation ?? ctx.signal);
+    const callCtx = new CallContext(cancellation, ctx.deadline);
+    const first = attempt(fn, callCtx, cancellation);
+    const settled =
+      retry === undefined
+        ? first
+        : first.catch((error: unknown) => retrying(fn, callCtx, cancellation, error));
+    return settled.finally(release);
   };
+}
+
+/** `fn` started; a synchronous throw is its rejection. */
+function started<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
+  try {
+    return fn(ctx);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
  * Bounds one attempt by the smaller of its own timeout and what is left of
- * the request deadline. On expiry it aborts the attempt's signal, so the
+ * the request deadline. On expiry it aborts the call's cancellation, so the
  * transport closes the socket rather than leaving the call running. A call
  * cut short either way is an `UPSTREAM_TIMEOUT`; a deadline already gone
  * before the call starts is `DEADLINE_EXCEEDED`, and no call is made; a
  * caller that leaves is answered at once with `CLIENT_CLOSED`, even by a
- * call that ignores its signal.
+ * call that ignores its cancellation.
+ *
+ * One timer and one promise per attempt: the request as a whole is bounded
+ * once, by p-timeout, where it is composed (`Composition.run`).
  */
 function limited<T>(
   fn: (ctx: PolicyContext) => Promise<T>,
   ctx: PolicyContext,
-  owned: AbortController | undefined,
+  cancellation: Cancellation,
   { ms: timeoutMs, service }: { ms: number; service: string },
 ): Promise<T> {
-  const parent = ctx.signal;
-  if (parent.aborted) return Promise.reject(new ClientClosedError());
+  if (cancellation.aborted) return Promise.reject(new ClientClosedError());
   const left = ctx.deadline - performance.now();
   if (left <= 0) return Promise.reject(new DeadlineExceededError(service));
   const milliseconds = Math.min(left, timeoutMs);
-  // One controller per attempt: the caller's own when it handed it over,
-  // else a child that follows the caller's signal.
-  const controller = owned ?? new AbortController();
-  const onParentAbort = owned === undefined ? () => controller.abort(parent.reason) : undefined;
-  if (onParentAbort !== undefined) parent.addEventListener("abort", onParentAbort, { once: true });
-  let timedOut: UpstreamTimeoutError | undefined;
-  let call: Promise<T>;
-  try {
-    call = fn({ signal: controller.signal, deadline: performance.now() + milliseconds });
-  } catch (error) {
-    if (onParentAbort !== undefined) parent.removeEventListener("abort", onParentAbort);
-    return Promise.reject(error);
-  }
-  // p-timeout builds a spare TimeoutError per call, before its timer
-  // starts; the error thrown is ours, so that one needs no stack trace.
-  return withoutStackTraces(() =>
-    pTimeout(call, {
-      milliseconds,
-      signal: parent,
-      // Made only when the time is up: an error captures a stack trace,
-      // which costs more than the rest of the attempt together.
-      fallback: () => {
-        timedOut = new UpstreamTimeoutError(service, milliseconds);
-        controller.abort(timedOut);
-        throw timedOut;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    // Made only when the time is up: an error captures a stack trace.
+    let timedOut: UpstreamTimeoutError | undefined;
+    const timer = setTimeout(() => {
+      timedOut = new UpstreamTimeoutError(service, milliseconds);
+      cancellation.abort(timedOut);
+    }, milliseconds);
+    // Registered before the call starts, so it is told before the transport is.
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(timedOut ?? new ClientClosedError());
+    };
+    cancellation.onAbort(onAbort);
+    started(fn, new CallContext(cancellation, performance.now() + milliseconds)).then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        cancellation.offAbort(onAbort);
+        resolve(value);
       },
-    }),
-  ).then(
-    (value) => {
-      if (onParentAbort !== undefined) parent.removeEventListener("abort", onParentAbort);
-      return value;
-    },
-    (error: unknown) => {
-      if (onParentAbort !== undefined) parent.removeEventListener("abort", onParentAbort);
-      throw timedOut ?? (parent.aborted ? new ClientClosedError() : error);
-    },
-  );
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        cancellation.offAbort(onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with CLIENT_CLOSED as soon as the call is cancelled. */
+function sleep(ms: number, cancellation: Cancellation): Promise<void> {
+  if (cancellation.aborted) return Promise.reject(new ClientClosedError());
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
       reject(new ClientClosedError());
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
+      cancellation.offAbort(onAbort);
       resolve();
     }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
+    cancellation.onAbort(onAbort);
   });
 }
