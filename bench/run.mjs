@@ -225,18 +225,11 @@ function startNode(name, cpu, args, childEnv, ready) {
   });
 }
 
-const SERVICE_ENV = {
-  catalog: "CATALOG_URL",
-  pricing: "PRICING_URL",
-  reviews: "REVIEWS_URL",
-  inventory: "INVENTORY_URL",
-  shipping: "SHIPPING_URL",
-  recommendations: "RECOMMENDATIONS_URL",
-  cart: "CART_URL",
-  orders: "ORDERS_URL",
-  customers: "CUSTOMERS_URL",
-  auth: "AUTH_URL",
-};
+/**
+ * `<SERVICE>_URL` of a service (contract section 4). The services are the
+ * fake upstreams' own, core's `SERVICE_NAMES`: no second list here.
+ */
+const urlVariable = (service) => `${service.toUpperCase()}_URL`;
 
 /** A base URL nothing listens on: the "down" service. */
 async function closedPortUrl() {
@@ -253,7 +246,7 @@ async function startGateway(id, app, urls, extraEnv = {}, root = ROOT) {
     NODE_ENV: "production",
     LOG_LEVEL: "warn",
     PORT: "0",
-    ...Object.fromEntries(Object.entries(urls).map(([service, url]) => [SERVICE_ENV[service], url])),
+    ...Object.fromEntries(Object.entries(urls).map(([service, url]) => [urlVariable(service), url])),
     ...extraEnv,
   };
   const args = id.endsWith("@baseline") ? [] : [...nodeArgs];

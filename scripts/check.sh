@@ -4,7 +4,8 @@
 # 1. Finds every server the tests need (Redis, RabbitMQ, etcd, nginx,
 #    Chromium); installs a missing one with apt-get when it runs as root,
 #    else stops here with one line naming what is missing and how to get it.
-# 2. Installs the workspace, lints and typechecks.
+# 2. Installs the workspace, lints and typechecks, and tests the new-bff
+#    generator (it needs no server).
 # 3. Starts what is not running: its own etcd (always: loopback, free
 #    ports, a throwaway data dir), Redis on a free port and RabbitMQ when
 #    nothing answers on their usual ports.
@@ -50,10 +51,13 @@ if ((${#missing_pkgs[@]} > 0)); then
   fi
 fi
 
-# --- 2. Install, lint, typecheck --------------------------------------------
+# --- 2. Install, lint, typecheck, the generator ------------------------------
 "${PNPM[@]}" install --frozen-lockfile || exit 1
 "${PNPM[@]}" run lint || exit 1
 "${PNPM[@]}" run typecheck || exit 1
+# `pnpm new-bff` in a copy of the repository: the app it makes builds, passes
+# its tests and starts. Needs core and test-support built: the typecheck did.
+"${PNPM[@]}" run test:new-bff || exit 1
 
 # --- 3. Servers: started here are stopped here, by PID ----------------------
 scratch=$(mktemp -d)

@@ -2,16 +2,18 @@
 // Runs the whole demo shop: the internal services and every BFF that is built,
 // each as its own process with its output prefixed. Ctrl-C stops them all.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const apps = [
-  { name: "demo-services", entry: "apps/demo-services/dist/main.js" },
-  { name: "mobile-bff", entry: "apps/mobile-bff/dist/main.js" },
-  { name: "web-bff", entry: "apps/web-bff/dist/main.js" },
-  { name: "partner-bff", entry: "apps/partner-bff/dist/main.js" },
-].filter((app) => existsSync(`${root}${app.entry}`));
+// The shop first, then the three BFFs, then any other (`pnpm new-bff`, docs/new-bff.md).
+const FIRST = ["demo-services", "mobile-bff", "web-bff", "partner-bff"];
+const others = readdirSync(`${root}apps`)
+  .filter((name) => name.endsWith("-bff") && !FIRST.includes(name))
+  .sort();
+const apps = [...FIRST, ...others]
+  .map((name) => ({ name, entry: `apps/${name}/dist/main.js` }))
+  .filter((app) => existsSync(`${root}${app.entry}`));
 
 if (apps.length === 0) {
   console.error("Nothing is built: run `npm run demo` (it installs and builds first).");

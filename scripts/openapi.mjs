@@ -1,22 +1,35 @@
 #!/usr/bin/env node
 // The BFFs' OpenAPI documents (contract 2.7), as files, from the built apps
-// (`apps/<app>/dist/api/openapi.js`; build them first):
+// (`apps/<app>/dist/api/openapi.js`, which exports `buildOpenApiDocument`):
 //
-//   node scripts/openapi.mjs write [app…]  # apps/<app>/openapi.json (default: the three BFFs)
+//   node scripts/openapi.mjs write [app…]  # apps/<app>/dist/openapi.json (each BFF's `build` runs it)
 //   node scripts/openapi.mjs lint [app…]   # Redocly's recommended rules on each; exit 1 on an error
+//
+// Without app names: every app under apps/ that has `src/api/openapi.ts`
+// (the three BFFs, and any made by `pnpm new-bff`).
 //
 // `lint` writes the documents to a temporary folder and runs the workspace's
 // `redocly lint` with scripts/redocly.yaml (offline: no telemetry, no
 // update check).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const APPS = ["mobile-bff", "web-bff", "partner-bff"];
+
+/** The apps that describe their API: those with `src/api/openapi.ts`. */
+function describedApps() {
+  const apps = path.join(root, "apps");
+  return readdirSync(apps, { withFileTypes: true })
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(path.join(apps, entry.name, "src", "api", "openapi.ts")),
+    )
+    .map((entry) => entry.name)
+    .sort();
+}
 
 /** The app's document, built by its own compiled code. */
 async function documentOf(app) {
@@ -32,7 +45,9 @@ async function documentOf(app) {
 
 async function write(apps) {
   for (const app of apps) {
-    const file = path.join(root, "apps", app, "openapi.json");
+    const dist = path.join(root, "apps", app, "dist");
+    mkdirSync(dist, { recursive: true });
+    const file = path.join(dist, "openapi.json");
     writeFileSync(file, await documentOf(app));
     console.log(`openapi: wrote ${path.relative(root, file)}`);
   }
@@ -66,16 +81,17 @@ async function lint(apps) {
 }
 
 const [command, ...named] = process.argv.slice(2);
-const apps = named.length > 0 ? named : APPS;
+const known = describedApps();
+const apps = named.length > 0 ? named : known;
 for (const app of apps) {
-  if (!APPS.includes(app)) {
-    console.error(`openapi: unknown app ${app} (one of ${APPS.join(", ")})`);
+  if (!known.includes(app)) {
+    console.error(`openapi: unknown app ${app} (one of ${known.join(", ")})`);
     process.exit(2);
   }
 }
 if (command === "write") await write(apps);
 else if (command === "lint") process.exitCode = await lint(apps);
 else {
-  console.error("usage: node scripts/openapi.mjs write|lint [mobile-bff|web-bff|partner-bff…]");
+  console.error(`usage: node scripts/openapi.mjs write|lint [${known.join("|")}…]`);
   process.exitCode = 2;
 }

@@ -175,6 +175,42 @@ describe("discovery through a real etcd", () => {
     expect(failures(samples)).toEqual([]);
   }, 60_000);
 
+  it("finds gRPC inventory instances under inventory-grpc and balances over them (INVENTORY_TRANSPORT=grpc)", async () => {
+    const prefix = newPrefix();
+    const grpc = { INVENTORY_TRANSPORT: "grpc" };
+    const first = await shop(prefix, grpc);
+    const second = await shop(prefix, { ...grpc, DEMO_SERVICES: "inventory" });
+    const registered = await etcd.getAll().prefix(`${prefix}/inventory-grpc/`).strings();
+    expect(
+      Object.values(registered)
+        .map((value) => JSON.parse(value).url)
+        .sort(),
+    ).toEqual([first.grpc.inventory, second.grpc.inventory].sort());
+    const gateway = await bff(prefix, grpc);
+    const inventoryInstances = async () => {
+      const status = (await (await fetch(`${gateway.url}/admin/status`)).json()) as {
+        upstreams: { inventory: { instances: { url: string }[] } };
+      };
+      return status.upstreams.inventory.instances.map((instance) => instance.url).sort();
+    };
+    expect(await inventoryInstances()).toEqual([first.grpc.inventory, second.grpc.inventory].sort());
+
+    const grpcCalls = async (proc: DemoShop) =>
+      (
+        (await (await fetch(`${proc.control}/_requests?service=inventory`)).json()) as {
+          items: { method: string }[];
+        }
+      ).items.filter((request) => request.method === "GRPC").length;
+    for (let i = 0; i < 8; i++) expect(await productDetails(gateway)(i)).toBe(200);
+    expect(await grpcCalls(first)).toBeGreaterThan(0);
+    expect(await grpcCalls(second)).toBeGreaterThan(0);
+
+    // Deregistered on SIGTERM: inventory's list shrinks to the one left.
+    expect(await second.stop("SIGTERM")).toBe(0);
+    await within(2000, async () => (await inventoryInstances()).length === 1, "deregistered");
+    expect(await inventoryInstances()).toEqual([first.grpc.inventory]);
+  }, 60_000);
+
   it("refuses to start, with one clear line and exit 1, when etcd cannot be reached", async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const startedAt = performance.now();

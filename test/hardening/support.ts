@@ -1,3 +1,4 @@
+import { isServiceName, type ServiceName } from "@portico/core";
 import type { RawAnswer } from "@portico/test-support";
 import { expect } from "vitest";
 import {
@@ -97,29 +98,34 @@ export function expectContractAnswer(
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const LIMIT = /^\d{1,3}$/;
 
-/** The only requests a BFF may send each service, with every id checked (contract section 3). */
-const UPSTREAM_SHAPES: Record<string, { path: RegExp; query: Record<string, (value: string) => boolean> }[]> =
-  {
-    catalog: [
-      { path: /^\/products\/[A-Za-z0-9_-]{1,64}$/, query: {} },
-      { path: /^\/products$/, query: { ids: idList } },
-    ],
-    pricing: [
-      { path: /^\/prices\/[A-Za-z0-9_-]{1,64}$/, query: {} },
-      { path: /^\/prices$/, query: { ids: idList } },
-    ],
-    reviews: [{ path: /^\/reviews$/, query: { productId: isId, limit: isLimit } }],
-    inventory: [
-      { path: /^\/stock\/[A-Za-z0-9_-]{1,64}$/, query: {} },
-      { path: /^\/stock$/, query: { ids: idList } },
-    ],
-    shipping: [{ path: /^\/quotes$/, query: { productId: isId } }],
-    recommendations: [{ path: /^\/recommendations$/, query: { productId: isId, limit: isLimit } }],
-    cart: [{ path: /^\/carts\/[A-Za-z0-9_-]{1,64}$/, query: {} }],
-    orders: [{ path: /^\/orders$/, query: { customerId: isId, limit: isLimit } }],
-    customers: [{ path: /^\/customers\/[A-Za-z0-9_-]{1,64}$/, query: {} }],
-    auth: [{ path: /^\/\.well-known\/jwks\.json$/, query: {} }],
-  };
+/**
+ * The only requests a BFF may send each service, with every id checked
+ * (contract section 3): one entry per service of core's `SERVICE_NAMES`.
+ */
+const UPSTREAM_SHAPES: Record<
+  ServiceName,
+  { path: RegExp; query: Record<string, (value: string) => boolean> }[]
+> = {
+  catalog: [
+    { path: /^\/products\/[A-Za-z0-9_-]{1,64}$/, query: {} },
+    { path: /^\/products$/, query: { ids: idList } },
+  ],
+  pricing: [
+    { path: /^\/prices\/[A-Za-z0-9_-]{1,64}$/, query: {} },
+    { path: /^\/prices$/, query: { ids: idList } },
+  ],
+  reviews: [{ path: /^\/reviews$/, query: { productId: isId, limit: isLimit } }],
+  inventory: [
+    { path: /^\/stock\/[A-Za-z0-9_-]{1,64}$/, query: {} },
+    { path: /^\/stock$/, query: { ids: idList } },
+  ],
+  shipping: [{ path: /^\/quotes$/, query: { productId: isId } }],
+  recommendations: [{ path: /^\/recommendations$/, query: { productId: isId, limit: isLimit } }],
+  cart: [{ path: /^\/carts\/[A-Za-z0-9_-]{1,64}$/, query: {} }],
+  orders: [{ path: /^\/orders$/, query: { customerId: isId, limit: isLimit } }],
+  customers: [{ path: /^\/customers\/[A-Za-z0-9_-]{1,64}$/, query: {} }],
+  auth: [{ path: /^\/\.well-known\/jwks\.json$/, query: {} }],
+};
 
 function isId(value: string): boolean {
   return ID.test(value);
@@ -136,7 +142,8 @@ function idList(value: string): boolean {
 export function isValidUpstreamRequest(request: RecordedRequest): boolean {
   if (request.method !== "GET") return false;
   const params = [...new URLSearchParams(request.query)];
-  return (UPSTREAM_SHAPES[request.service] ?? []).some(({ path, query }) => {
+  if (!isServiceName(request.service)) return false;
+  return UPSTREAM_SHAPES[request.service].some(({ path, query }) => {
     if (!path.test(request.path)) return false;
     const names = params.map(([name]) => name);
     if (new Set(names).size !== names.length) return false;

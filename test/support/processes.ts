@@ -89,13 +89,22 @@ function parseJson(line: string): Record<string, unknown> | undefined {
 export interface DemoShop extends RunningProcess {
   readonly urls: Record<ServiceName, string>;
   readonly control: string;
-  /** `<SERVICE>_URL` variables pointing a BFF at this shop. */
+  /** `host:port` of inventory's gRPC face, when the shop runs with `INVENTORY_TRANSPORT=grpc`. */
+  readonly grpc: { readonly inventory?: string };
+  /**
+   * `<SERVICE>_URL` variables pointing a BFF at this shop, and
+   * `INVENTORY_GRPC_URL` when inventory answers over gRPC.
+   */
   readonly env: Record<string, string>;
 }
 
 /** Starts apps/demo-services on free loopback ports. */
 export async function startDemoShop(env: Record<string, string> = {}): Promise<DemoShop> {
-  const { proc, info } = await start<{ control: string; services: Record<ServiceName, string> }>({
+  const { proc, info } = await start<{
+    control: string;
+    services: Record<ServiceName, string>;
+    grpc?: { inventory?: string };
+  }>({
     entry: "apps/demo-services/dist/main.js",
     env: { DEMO_BASE_PORT: "0", DEMO_CONTROL_PORT: "0", DEMO_HOST: "127.0.0.1", ...env },
     ready: (line) => {
@@ -106,7 +115,9 @@ export async function startDemoShop(env: Record<string, string> = {}): Promise<D
   const urlEnv = Object.fromEntries(
     Object.entries(info.services).map(([service, url]) => [`${service.toUpperCase()}_URL`, url]),
   );
-  return { ...proc, urls: info.services, control: info.control, env: urlEnv };
+  const grpc = info.grpc ?? {};
+  if (grpc.inventory !== undefined) urlEnv.INVENTORY_GRPC_URL = grpc.inventory;
+  return { ...proc, urls: info.services, control: info.control, grpc, env: urlEnv };
 }
 
 export interface RunningBff extends RunningProcess {

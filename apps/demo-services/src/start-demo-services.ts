@@ -5,6 +5,7 @@ import { type AuthKeys, createAuthKeys } from "./auth/auth-keys.js";
 import { createControlApp } from "./control/control-app.js";
 import { DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER, DEFAULT_CONTROL_PORT } from "./defaults.js";
 import { type Fault, type FaultInput, faultSchema } from "./faults/fault-schema.js";
+import type { ManagedGrpcServer } from "./grpc/grpc-server.js";
 import { type RecordedRequest, RequestRecorder, type ServiceStats } from "./recording/request-recorder.js";
 import { seed as defaultSeed, type Seed } from "./seed/seed.js";
 import { ManagedServer } from "./server/managed-server.js";
@@ -45,12 +46,19 @@ export interface DemoServicesOptions {
   readonly recordLimit?: number;
   /** Connect to a broker: publish data-change events, and serve shipping on its queue if asked. */
   readonly amqp?: DemoAmqpOptions | undefined;
+  /**
+   * Serve inventory over gRPC too (`INVENTORY_TRANSPORT=grpc`), on this port
+   * (0 = ephemeral); ignored when inventory does not run here.
+   */
+  readonly grpc?: { readonly port: number } | undefined;
 }
 
 /** A running set of demo services; see {@link startDemoServices}. */
 export interface DemoServices {
   /** Base URL per running service, e.g. `urls.catalog` = `http://127.0.0.1:7101`. */
   readonly urls: Readonly<Partial<Record<ServiceName, string>>>;
+  /** `host:port` of each service's gRPC face: inventory's with `grpc` (contract section 3). */
+  readonly grpcUrls: Readonly<{ inventory?: string }>;
   /** Base URL of the control server. */
   readonly controlUrl: string;
   /** The base URL of a running service; throws for one not running here. */
@@ -165,7 +173,26 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
   }
   const control = new ManagedServer(createControlApp({ instances, recorder, store }), host, controlPort);
 
-  const servers = [...[...instances.values()].map((i) => i.server), control];
+  const inventory = instances.get("inventory");
+  let inventoryGrpc: ManagedGrpcServer | undefined;
+  if (options.grpc !== undefined && inventory !== undefined) {
+    // Loaded only when asked for: a demo without gRPC does not pay for grpc-js.
+    const { createInventoryGrpc } = await import("./grpc/start-inventory-grpc.js");
+    inventoryGrpc = createInventoryGrpc({
+      store,
+      faults: inventory.faults,
+      recorder,
+      host,
+      port: checkPort(options.grpc.port, "grpc.port"),
+    });
+    inventory.attach(inventoryGrpc);
+  }
+
+  const servers = [
+    ...[...instances.values()].map((i) => i.server),
+    control,
+    ...(inventoryGrpc ? [inventoryGrpc] : []),
+  ];
   const closeAll = () => Promise.all(servers.map((s) => s.close())).then(() => {});
   const started = await Promise.allSettled(servers.map((s) => s.listen()));
   const failed = started.find((r) => r.status === "rejected");
@@ -191,6 +218,7 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
 
   return {
     urls: Object.fromEntries([...instances.values()].map((i) => [i.name, i.url])),
+    grpcUrls: inventoryGrpc ? { inventory: inventoryGrpc.address } : {},
     controlUrl: control.url,
     url: (service) => instanceOf(service).url,
     store,

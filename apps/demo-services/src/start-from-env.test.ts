@@ -29,6 +29,22 @@ describe("startFromEnv", () => {
     }
   });
 
+  it("with INVENTORY_TRANSPORT=grpc, names inventory's gRPC host:port in the ready line", async () => {
+    const stdout = capture();
+    const demo = await startFromEnv(
+      { DEMO_BASE_PORT: "0", DEMO_SERVICES: "inventory", INVENTORY_TRANSPORT: "grpc" },
+      { stdout, stderr: capture() },
+    );
+    try {
+      const ready = JSON.parse(stdout.lines[0]!) as ReadyLine;
+      expect(Object.keys(ready)).toEqual(["msg", "control", "services", "grpc"]);
+      expect(ready.grpc?.inventory).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(ready.grpc?.inventory).not.toBe(new URL(ready.services.inventory!).host);
+    } finally {
+      await demo?.close();
+    }
+  });
+
   it("runs only DEMO_SERVICES", async () => {
     const stdout = capture();
     const demo = await startFromEnv(

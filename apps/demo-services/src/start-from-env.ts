@@ -10,10 +10,13 @@ export interface ReadyLine {
   readonly msg: "demo-services ready";
   readonly control: string;
   readonly services: Readonly<Partial<Record<ServiceName, string>>>;
+  /** `host:port` of inventory's gRPC face, with `INVENTORY_TRANSPORT=grpc` only. */
+  readonly grpc?: Readonly<{ inventory?: string }>;
 }
 
 export function readyLine(demo: DemoServices): ReadyLine {
-  return { msg: "demo-services ready", control: demo.controlUrl, services: demo.urls };
+  const line: ReadyLine = { msg: "demo-services ready", control: demo.controlUrl, services: demo.urls };
+  return demo.grpcUrls.inventory === undefined ? line : { ...line, grpc: demo.grpcUrls };
 }
 
 export interface Output {

@@ -5,6 +5,7 @@ import { MemoryStore } from "./cache/memory-store.js";
 import { createRedisConnection, redisReady } from "./cache/redis-connection.js";
 import { RedisStore } from "./cache/redis-store.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
+import { INVENTORY_GRPC_REGISTRY_NAME } from "./config/services.js";
 import { EtcdRegistry } from "./discovery/etcd-registry.js";
 import type { OutlierDetectorOptions } from "./discovery/outlier-detector.js";
 import type { ServiceRegistry } from "./discovery/service-registry.js";
@@ -64,6 +65,8 @@ export function createFleet(config: GatewayConfig, logger: Logger): Fleet {
       etcd ??= new EtcdRegistry({
         endpoints: config.etcdEndpoints,
         prefix: config.etcdPrefix,
+        // Inventory's gRPC instances are `host:port` (contract section 3).
+        addressServices: [INVENTORY_GRPC_REGISTRY_NAME],
         startupWaitMs: config.discoveryWaitMs,
         onError: (error) =>
           logger.warn({ err: messageOf(error) }, "service registry: keeping the last known instances"),

@@ -2,12 +2,16 @@ import { jwtVerifier, type TokenVerifier } from "./auth/jwt-verifier.js";
 import type { CacheStore } from "./cache/cache-store.js";
 import { SingleFlight } from "./cache/single-flight.js";
 import { AmqpTransport, queueBalancer } from "./client/amqp-transport.js";
+import { GrpcTransport } from "./client/grpc-transport.js";
 import { HttpTransport } from "./client/http-transport.js";
+import { inventoryGrpcRoutes } from "./client/inventory-grpc.js";
 import { ServiceClient } from "./client/service-client.js";
 import type { Transport } from "./client/transport.js";
 import { combineObservers, type UpstreamObserver } from "./client/upstream-observer.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
-import { SERVICE_NAMES, type ServiceName } from "./config/services.js";
+import { INVENTORY_GRPC_REGISTRY_NAME, SERVICE_NAMES, type ServiceName } from "./config/services.js";
+import { AliasedRegistry } from "./discovery/aliased-registry.js";
+import { type HealthProbe, httpHealthProbe } from "./discovery/health-probe.js";
 import { createLoadBalancing, type LoadBalancing } from "./discovery/load-balancing.js";
 import type { ServiceRegistry } from "./discovery/service-registry.js";
 import { StaticRegistry } from "./discovery/static-registry.js";
@@ -89,11 +93,20 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const observability = deps.observability ?? new GatewayObservability();
   // DISCOVERY picks the registry, REDIS_URL the stores (shared, degrading to memory).
   const fleet = createFleet(config, observability.logger);
+  // INVENTORY_TRANSPORT=grpc: inventory keeps its name everywhere; only its transport and instances differ.
+  const inventoryOverGrpc = config.inventoryTransport === "grpc" ? grpcInventory(config) : undefined;
   const registry =
     deps.registry ??
-    fleet.registry() ??
+    discoveredRegistry(fleet, inventoryOverGrpc !== undefined) ??
     new StaticRegistry(
-      Object.fromEntries(SERVICE_NAMES.map((service) => [service, config.services[service].urls])),
+      Object.fromEntries(
+        SERVICE_NAMES.map((service) => [
+          service,
+          service === "inventory" && inventoryOverGrpc !== undefined
+            ? config.inventoryGrpcUrls
+            : config.services[service].urls,
+        ]),
+      ),
     );
   // Keys: <REDIS_KEY_PREFIX><fallback prefix>:<key>, e.g. portico:mobile-bff:lkg:price:p1.
   const lastKnownGood = deps.lastKnownGood ?? fleet.store("");
@@ -107,7 +120,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const balancing = createLoadBalancing({
     registry,
     strategyOf: (service) => config.services[service as ServiceName]?.lb ?? "round-robin",
-    outlier: fleet.outlierOptions,
+    outlier:
+      inventoryOverGrpc === undefined
+        ? fleet.outlierOptions
+        : { ...fleet.outlierOptions, probe: grpcAwareProbe(inventoryOverGrpc, config) },
   });
   const observer = combineObservers(
     observability.observer,
@@ -137,10 +153,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     });
     // Services are transport-agnostic: only the transport (and its "instance", the queue) differ.
     const overAmqp = service === "shipping" ? shippingOverAmqp : undefined;
+    const overGrpc = service === "inventory" ? inventoryOverGrpc : undefined;
     clients[service] = new ServiceClient({
       service,
       balancer: overAmqp ? queueBalancer(config.amqpShippingQueue) : balancing.balancer(service),
-      transport: overAmqp ?? transport,
+      transport: overAmqp ?? overGrpc ?? transport,
       policy,
       writePolicy,
       breaker,
@@ -158,7 +175,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     config,
     registry,
     clients,
-    shop: new ShopApi(clients),
+    // Over gRPC, a list of stock is one BatchGetStock call (contract section 3).
+    shop: new ShopApi(clients, { batchStock: inventoryOverGrpc !== undefined }),
     lastKnownGood,
     idempotency,
     verifyToken: deps.verifyToken ?? jwtVerifier(config.auth),
@@ -174,6 +192,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       for (const client of Object.values(clients)) client.breaker.dispose();
       await Promise.all([
         transport.close(),
+        inventoryOverGrpc?.close(),
         registry.close(),
         lastKnownGood.close(),
         freshStore.close(),
@@ -194,4 +213,34 @@ function amqpShipping(config: GatewayConfig, broker: BrokerConnection): AmqpTran
     // A request older than the shipping timeout has no caller left to answer.
     messageTtlMs: config.services.shipping.timeoutMs,
   });
+}
+
+/**
+ * `INVENTORY_TRANSPORT=grpc`: `GET /stock/{id}` and `GET /stock?ids=` become
+ * `GetStock` and `BatchGetStock`, with inventory's timeout as the gRPC deadline.
+ */
+function grpcInventory(config: GatewayConfig): GrpcTransport {
+  return new GrpcTransport({
+    routes: inventoryGrpcRoutes(),
+    timeoutMs: config.services.inventory.timeoutMs,
+    probeTimeoutMs: Math.min(1000, config.outlier.healthCheckIntervalMs),
+  });
+}
+
+/**
+ * The etcd registry (`DISCOVERY=etcd`), made only when called; with gRPC
+ * inventory, `inventory`'s instances are those under `inventory-grpc`.
+ */
+function discoveredRegistry(fleet: Fleet, inventoryOverGrpc: boolean): ServiceRegistry | undefined {
+  const etcd = fleet.registry();
+  if (etcd === undefined || !inventoryOverGrpc) return etcd;
+  return new AliasedRegistry(etcd, { inventory: INVENTORY_GRPC_REGISTRY_NAME });
+}
+
+/** Ejected instances are probed back: `GET /health` for an http(s) URL, a gRPC connection for a `host:port`. */
+function grpcAwareProbe(grpc: GrpcTransport, config: GatewayConfig): HealthProbe {
+  const http = httpHealthProbe({ timeoutMs: Math.min(1000, config.outlier.healthCheckIntervalMs) });
+  return function grpcAwareProbe(instance, signal) {
+    return /^https?:\/\//.test(instance.url) ? http(instance, signal) : grpc.probe(instance, signal);
+  };
 }

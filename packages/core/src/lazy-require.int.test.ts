@@ -23,6 +23,8 @@ describe("lazyRequire", () => {
 // loaded who knows what). It runs core compiled the way `tsc` builds dist/
 // (type-only imports erased), so the test needs no build and never runs stale output.
 const HEAVY = ["etcd3", "ioredis", "amqplib"] as const;
+// etcd3 loads the gRPC stack too, so these are reported apart, before any etcd registry.
+const GRPC = ["@grpc/grpc-js", "@grpc/proto-loader"] as const;
 const coreDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The child: import core, wire a default gateway, then use each optional backend once. */
@@ -30,13 +32,21 @@ const PROBE = `
 import { createRequire } from "node:module";
 import { sep } from "node:path";
 const require = createRequire(import.meta.url);
-const loaded = () => ${JSON.stringify(HEAVY)}.filter((name) =>
-  Object.keys(require.cache).some((path) => path.includes(sep + "node_modules" + sep + name + sep)));
+const among = (names) => names.filter((name) =>
+  Object.keys(require.cache).some((path) => path.includes(sep + "node_modules" + sep + name.replace("/", sep) + sep)));
+const loaded = () => among(${JSON.stringify(HEAVY)});
+const grpcLoaded = () => among(${JSON.stringify(GRPC)});
 const report = {};
 const core = await import("./index.js");
 report.afterImport = loaded();
 const gateway = core.createGateway(core.loadGatewayConfig({}, { defaultPort: 0 }));
 report.afterStaticGateway = loaded();
+report.grpcAfterStaticGateway = grpcLoaded();
+const grpcGateway = core.createGateway(core.loadGatewayConfig({ INVENTORY_TRANSPORT: "grpc" }, { defaultPort: 0 }));
+report.grpcAfterGrpcGateway = grpcLoaded();
+await grpcGateway.shop.stock(core.createRequestContext({ deadlineMs: 500 }), "p1").catch(() => undefined);
+report.grpcAfterGrpcCall = grpcLoaded();
+await grpcGateway.close();
 const redis = core.createRedisConnection("redis://127.0.0.1:1", { commandTimeoutMs: 100 });
 report.afterRedis = loaded();
 const registry = new core.EtcdRegistry({ endpoints: ["http://127.0.0.1:1"], startupWaitMs: 100 });
@@ -52,6 +62,9 @@ process.stdout.write(JSON.stringify(report), () => process.exit(0));
 interface Report {
   afterImport: string[];
   afterStaticGateway: string[];
+  grpcAfterStaticGateway: string[];
+  grpcAfterGrpcGateway: string[];
+  grpcAfterGrpcCall: string[];
   afterRedis: string[];
   afterEtcd: string[];
   afterBroker: string[];
@@ -82,14 +95,18 @@ async function compileCore(outDir: string): Promise<void> {
   await writeFile(join(outDir, "package.json"), JSON.stringify({ type: "module" }));
   // Dependencies resolve from core's own node_modules, as they do from dist/.
   await symlink(join(coreDir, "node_modules"), join(outDir, "node_modules"), "dir");
+  // The proto sits beside dist/, as in the package.
+  await symlink(join(coreDir, "proto"), join(dirname(outDir), "proto"), "dir");
 }
 
 describe("optional backends load only when used (gateway RSS)", () => {
+  let root: string;
   let outDir: string;
   let report: Report;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), "portico-lazy-"));
+    root = await mkdtemp(join(tmpdir(), "portico-lazy-"));
+    outDir = join(root, "dist");
     await compileCore(outDir);
     await writeFile(join(outDir, "probe.mjs"), PROBE);
     const { stdout } = await promisify(execFile)(process.execPath, [join(outDir, "probe.mjs")], {
@@ -101,7 +118,7 @@ describe("optional backends load only when used (gateway RSS)", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    if (root) await rm(root, { recursive: true, force: true });
   });
 
   it("importing @portico/core loads none of etcd3, ioredis and amqplib", () => {
@@ -110,6 +127,12 @@ describe("optional backends load only when used (gateway RSS)", () => {
 
   it("a gateway with static discovery, no REDIS_URL and no AMQP_URL loads none of them either", () => {
     expect(report.afterStaticGateway).toEqual([]);
+  });
+
+  it("only INVENTORY_TRANSPORT=grpc loads the gRPC stack: the proto with the gateway, grpc-js with the first call", () => {
+    expect(report.grpcAfterStaticGateway).toEqual([]);
+    expect(report.grpcAfterGrpcGateway).toEqual(["@grpc/proto-loader"]);
+    expect(report.grpcAfterGrpcCall).toEqual(["@grpc/grpc-js", "@grpc/proto-loader"]);
   });
 
   it("a Redis connection loads ioredis, an etcd registry etcd3, a broker connection amqplib", () => {

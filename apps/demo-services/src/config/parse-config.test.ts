@@ -43,6 +43,18 @@ describe("parseConfig", () => {
     });
   });
 
+  it("serves inventory over gRPC too with INVENTORY_TRANSPORT=grpc, on 7204 or INVENTORY_GRPC_PORT", () => {
+    expect(parseConfig({}).grpc).toBeUndefined();
+    expect(parseConfig({ INVENTORY_TRANSPORT: "http" }).grpc).toBeUndefined();
+    expect(parseConfig({ INVENTORY_TRANSPORT: "grpc" }).grpc).toEqual({ port: 7204 });
+    expect(parseConfig({ INVENTORY_TRANSPORT: "grpc", DEMO_BASE_PORT: "0" }).grpc).toEqual({ port: 0 });
+    expect(parseConfig({ INVENTORY_TRANSPORT: "grpc", INVENTORY_GRPC_PORT: "7304" }).grpc).toEqual({
+      port: 7304,
+    });
+    // Not here when inventory does not run in this process.
+    expect(parseConfig({ INVENTORY_TRANSPORT: "grpc", DEMO_SERVICES: "catalog" }).grpc).toBeUndefined();
+  });
+
   it("reads the token issuer and audience", () => {
     expect(parseConfig({ AUTH_ISSUER: "me", AUTH_AUDIENCE: "you" }).auth).toEqual({
       issuer: "me",
@@ -61,6 +73,9 @@ describe("parseConfig", () => {
     ["CART_PORT", { CART_PORT: "12.5" }],
     ["PRICING_PORT", { PRICING_PORT: "7101" }],
     ["DEMO_BASE_PORT", { DEMO_BASE_PORT: "7100" }],
+    ["INVENTORY_TRANSPORT", { INVENTORY_TRANSPORT: "amqp" }],
+    ["INVENTORY_GRPC_PORT", { INVENTORY_TRANSPORT: "grpc", INVENTORY_GRPC_PORT: "x" }],
+    ["INVENTORY_GRPC_PORT", { INVENTORY_TRANSPORT: "grpc", INVENTORY_GRPC_PORT: "7100" }],
   ])("names %s in the error for %j", (variable, env) => {
     const error = errorOf(env);
     expect(error.variable).toBe(variable);

@@ -6,6 +6,7 @@ import {
   DEFAULT_AUTH_ISSUER,
   DEFAULT_BASE_PORT,
   DEFAULT_CONTROL_PORT,
+  DEFAULT_INVENTORY_GRPC_PORT,
 } from "../defaults.js";
 import { type DemoServicesOptions, servicePort } from "../start-demo-services.js";
 import { ConfigError } from "./config-error.js";
@@ -22,6 +23,8 @@ export interface DemoConfig extends DemoServicesOptions {
   readonly auth: { readonly issuer: string; readonly audience: string };
   /** The broker side, when `AMQP_URL` is set (see `amqp/amqp-config.ts`). */
   readonly amqp: DemoAmqpConfig | undefined;
+  /** Inventory's gRPC face, with `INVENTORY_TRANSPORT=grpc` and inventory running here. */
+  readonly grpc: { readonly port: number } | undefined;
 }
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
@@ -89,9 +92,22 @@ export function parseConfig(env: Env): DemoConfig {
     if (override !== undefined) ports[name] = override;
   }
 
+  // INVENTORY_TRANSPORT=grpc, as the BFFs read it: inventory answers over gRPC too.
+  const transport = value(env, "INVENTORY_TRANSPORT") ?? "http";
+  if (transport !== "http" && transport !== "grpc") {
+    throw new ConfigError("INVENTORY_TRANSPORT", `must be http or grpc, got "${transport}"`);
+  }
+  const grpcPort = port(env, "INVENTORY_GRPC_PORT") ?? (basePort === 0 ? 0 : DEFAULT_INVENTORY_GRPC_PORT);
+  const grpc = transport === "grpc" && running.includes("inventory") ? { port: grpcPort } : undefined;
+
   // Two fixed ports the same would only fail later with EADDRINUSE; say which variable instead.
   const taken = new Map<number, string>();
   if (controlPort !== 0) taken.set(controlPort, "DEMO_CONTROL_PORT");
+  if (grpc !== undefined && grpc.port !== 0) {
+    const clash = taken.get(grpc.port);
+    if (clash) throw new ConfigError("INVENTORY_GRPC_PORT", `port ${grpc.port} is already used by ${clash}`);
+    taken.set(grpc.port, "INVENTORY_GRPC_PORT");
+  }
   for (const name of running) {
     const chosen = servicePort(name, basePort, ports);
     if (chosen === 0) continue;
@@ -112,5 +128,6 @@ export function parseConfig(env: Env): DemoConfig {
       audience: text(env, "AUTH_AUDIENCE", DEFAULT_AUTH_AUDIENCE),
     },
     amqp: parseAmqpConfig(env),
+    grpc,
   };
 }

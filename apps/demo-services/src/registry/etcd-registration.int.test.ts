@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { closedPort, etcdEndpoint, requireEtcd } from "@portico/test-support";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDemoServices } from "../start-demo-services.js";
 import { registerInstances } from "./etcd-registration.js";
+import { withRegistration } from "./registered-demo.js";
 import type { RegistryConfig } from "./registry-config.js";
 
 // Real etcd (`npm run check` starts one and exports ETCD_ENDPOINTS); keys under a prefix unique to this run.
@@ -50,6 +52,26 @@ describe("registerInstances against a real etcd", () => {
     expect(await etcd.get(keys[0] as string).string()).toBeNull();
     expect(await etcd.get(keys[1] as string).string()).toBeNull();
     await registration.close(); // twice is fine
+  });
+
+  it("registers inventory's gRPC face as host:port under inventory-grpc, next to its HTTP URL", async () => {
+    const settings = config();
+    const demo = await withRegistration(
+      await startDemoServices({ services: ["inventory"], grpc: { port: 0 } }),
+      settings,
+    );
+    try {
+      const grpcPort = (demo.grpcUrls.inventory ?? "").split(":").pop();
+      expect(await etcd.get(`${PREFIX}/inventory-grpc/${settings.instanceId}`).json()).toEqual({
+        url: `127.0.0.1:${grpcPort}`,
+      });
+      expect(await etcd.get(`${PREFIX}/inventory/${settings.instanceId}`).json()).toEqual({
+        url: demo.url("inventory"),
+      });
+    } finally {
+      await demo.close();
+    }
+    expect(await etcd.get(`${PREFIX}/inventory-grpc/${settings.instanceId}`).string()).toBeNull();
   });
 
   it("registers again when its lease is revoked behind its back", async () => {

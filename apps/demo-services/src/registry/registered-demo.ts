@@ -1,4 +1,4 @@
-import type { ServiceName } from "@portico/core";
+import { INVENTORY_GRPC_REGISTRY_NAME } from "@portico/core";
 import type { DemoServices } from "../start-demo-services.js";
 import { registerInstances } from "./etcd-registration.js";
 import type { RegistryConfig } from "./registry-config.js";
@@ -14,11 +14,17 @@ export async function withRegistration(
   config: RegistryConfig,
   onError?: (error: unknown) => void,
 ): Promise<DemoServices> {
-  const urls: Partial<Record<ServiceName, string>> = {};
-  for (const [service, url] of Object.entries(demo.urls) as [ServiceName, string][]) {
+  const urls: Record<string, string> = {};
+  for (const [service, url] of Object.entries(demo.urls)) {
     const advertised = new URL(url);
     advertised.hostname = config.advertiseHost;
     urls[service] = advertised.origin;
+  }
+  // Inventory's gRPC face as `host:port`, under the name the contract gives it (section 3).
+  const grpc = demo.grpcUrls.inventory;
+  if (grpc !== undefined) {
+    const host = config.advertiseHost.includes(":") ? `[${config.advertiseHost}]` : config.advertiseHost;
+    urls[INVENTORY_GRPC_REGISTRY_NAME] = `${host}:${grpc.slice(grpc.lastIndexOf(":") + 1)}`;
   }
   let registration: Awaited<ReturnType<typeof registerInstances>>;
   try {

@@ -19,6 +19,12 @@ export interface ServiceInstanceOptions {
   readonly createApp: (control: FaultControl) => RequestListener;
 }
 
+/** Another port the service answers on (its gRPC face), refused along with its HTTP port. */
+export interface RefusablePort {
+  refuse(): void;
+  resume(): Promise<void>;
+}
+
 /**
  * One running service: its server and its current fault. Fault changes are
  * queued so that a quick refuse → clear → refuse never races the socket.
@@ -27,6 +33,7 @@ export class ServiceInstance {
   readonly name: ServiceName;
   readonly faults = new FaultState();
   readonly server: ManagedServer;
+  readonly #others: RefusablePort[] = [];
   #queue: Promise<void> = Promise.resolve();
 
   constructor({ name, host, port, createApp }: ServiceInstanceOptions) {
@@ -39,11 +46,17 @@ export class ServiceInstance {
     return this.server.url;
   }
 
+  /** A port of the same service that its `refuse` fault closes too. */
+  attach(port: RefusablePort): void {
+    this.#others.push(port);
+  }
+
   setFault(fault: Fault | null): Promise<void> {
     const run = async () => {
       this.faults.set(fault);
-      if (fault?.mode === "refuse") this.server.refuse();
-      else await this.server.resume();
+      const ports = [this.server, ...this.#others];
+      if (fault?.mode === "refuse") for (const port of ports) port.refuse();
+      else await Promise.all(ports.map((port) => port.resume()));
     };
     const next = this.#queue.then(run, run);
     this.#queue = next.catch(() => {});

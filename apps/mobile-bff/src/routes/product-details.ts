@@ -1,72 +1,34 @@
 import {
   type Answer,
+  type CustomerInput,
   composite,
   composition,
-  EMPTY_REVIEWS,
   type Exchange,
-  emptyFallback,
   foundOr,
   type Gateway,
-  lastKnownPriceFallback,
-  nullIfNotFound,
-  type ReviewSummary,
+  type ProductInput,
   requireId,
   type Step,
-  staticFallback,
-  TOP_TEN_RECOMMENDATIONS,
+  shopParts,
 } from "@portico/core";
 import type { ProductDetails } from "../api/schemas.js";
 
-interface Input {
-  readonly productId: string;
-  readonly customerId: string | undefined;
-}
-
 /**
- * The product-details screen in one call (contract 2.2): catalog is
- * required; every other part is optional with its fallback.
+ * The product-details screen in one call (contract 2.2): the shop's parts
+ * (core's `shopParts`, with their fallbacks), shaped slim for the app.
  */
 export function productDetails(gateway: Gateway): Step {
-  const { shop, config } = gateway;
-  const plan = composition<Input>()
-    .part("product", { run: (ctx, { productId }) => shop.product(ctx, productId) })
-    .part("price", {
-      fallback: lastKnownPriceFallback({
-        lastKnownGood: gateway.lastKnownGood,
-        cacheStaleTtlS: config.cacheStaleTtlS,
-        observer: gateway.observer,
-      }),
-      key: ({ productId }) => productId,
-      run: (ctx, { productId }) => nullIfNotFound(shop.price(ctx, productId)),
-    })
-    .part("reviews", {
-      fallback: emptyFallback<ReviewSummary>(EMPTY_REVIEWS),
-      run: (ctx, { productId }) => shop.reviews(ctx, productId, 3),
-    })
-    .part("inventory", {
-      fallback: emptyFallback(null),
-      run: (ctx, { productId }) => nullIfNotFound(shop.stock(ctx, productId)),
-    })
-    .part("shipping", {
-      fallback: emptyFallback([]),
-      run: (ctx, { productId }) => shop.shippingQuotes(ctx, productId),
-    })
-    .part("recommendations", {
-      fallback: staticFallback(TOP_TEN_RECOMMENDATIONS),
-      run: (ctx, { productId }) => shop.recommendations(ctx, productId, 10),
-    })
-    .part("cart", {
-      when: ({ customerId }) => customerId !== undefined,
-      otherwise: null,
-      fallback: emptyFallback(null),
-      run: (ctx, { customerId }) => shop.cart(ctx, customerId as string),
-    })
-    .part("orders", {
-      when: ({ customerId }) => customerId !== undefined,
-      otherwise: null,
-      fallback: emptyFallback(null),
-      run: (ctx, { customerId }) => shop.orders(ctx, customerId as string, 3),
-    });
+  const { config } = gateway;
+  const parts = shopParts(gateway, { reviewsLimit: 3, recommendationsLimit: 10, ordersLimit: 3 });
+  const plan = composition<ProductInput & CustomerInput>()
+    .part("product", parts.product)
+    .part("price", parts.price)
+    .part("reviews", parts.reviews)
+    .part("inventory", parts.inventory)
+    .part("shipping", parts.shipping)
+    .part("recommendations", parts.recommendations)
+    .part("cart", parts.cart)
+    .part("orders", parts.orders);
 
   return async function productDetailsHandler(exchange: Exchange): Promise<Answer> {
     const productId = requireId(exchange.params.productId ?? exchange.query.productid, "productId");

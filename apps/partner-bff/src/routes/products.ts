@@ -20,14 +20,26 @@ import { availabilityOf, partnerProduct } from "../product-view.js";
 const FAILED = Symbol("failed");
 
 /**
- * Inventory has no batch endpoint (contract 3): one call per id, all at once.
- * Each failure stays with its own id.
+ * Over HTTP inventory has no batch endpoint (contract 3): one call per id,
+ * all at once, and each failure stays with its own id. Over gRPC
+ * (`shop.batchStock`) it is one `BatchGetStock` call: an id it leaves out
+ * has no record (`null`), and its failure is every id's.
  */
 async function stockByIds(
   shop: ShopApi,
   ctx: RequestContext,
   ids: readonly string[],
 ): Promise<Map<string, Stock | null | typeof FAILED>> {
+  if (shop.batchStock) {
+    const stocks = await shop.stocks(ctx, ids).catch(() => undefined);
+    const byId = new Map(stocks?.map((stock) => [stock.productId, stock]));
+    return new Map(
+      ids.map((id): [string, Stock | null | typeof FAILED] => [
+        id,
+        stocks === undefined ? FAILED : (byId.get(id) ?? null),
+      ]),
+    );
+  }
   const answers = await Promise.all(
     ids.map((id) =>
       nullIfNotFound(shop.stock(ctx, id)).then(
@@ -41,8 +53,8 @@ async function stockByIds(
 
 /**
  * `GET /v1/products?ids=a,b,c` (contract 2.4): one batched catalog call
- * (required), one batched pricing call and one inventory call per id, all
- * concurrently.
+ * (required), one batched pricing call and one inventory call per id (one
+ * batched call over gRPC), all concurrently.
  */
 export function productsRoute(gateway: Gateway): Step {
   const { shop, config } = gateway;

@@ -1,30 +1,21 @@
 import {
   type Answer,
+  type CustomerInput,
   composite,
   composition,
-  EMPTY_REVIEWS,
   type Exchange,
   emptyFallback,
   foundOr,
   type Gateway,
-  lastKnownPriceFallback,
-  nullIfNotFound,
-  type Order,
   type Price,
   type Product,
-  type ReviewSummary,
+  type ProductInput,
   requireId,
   type Step,
-  staticFallback,
-  TOP_TEN_RECOMMENDATIONS,
+  shopParts,
 } from "@portico/core";
 import type { ProductPage } from "../api/schemas.js";
 import { batchIds, withCatalogDetails } from "../shaping/catalog-items.js";
-
-interface Input {
-  readonly productId: string;
-  readonly customerId: string | undefined;
-}
 
 /** The page shows this many reviews, recommendations and orders. */
 const LIST_LIMIT = 10;
@@ -33,42 +24,27 @@ const NO_PRODUCTS: readonly Product[] = [];
 const NO_PRICES: readonly Price[] = [];
 
 /**
- * The web product page in one call (contract 2.3): the mobile parts with
- * more detail, and recommendations enriched by a dependent composition:
- * the recommendations call, then one batched catalog call and one batched
+ * The web product page in one call (contract 2.3): the shop's parts
+ * (core's `shopParts`, with their fallbacks) with more detail, and
+ * recommendations enriched by a dependent composition: the
+ * recommendations call, then one batched catalog call and one batched
  * pricing call for the recommended ids, both started the moment the ids
- * are known. Catalog is required; every other part has its fallback.
+ * are known.
  */
 export function productPage(gateway: Gateway): Step {
   const { shop, config } = gateway;
-  const plan = composition<Input>()
-    .part("product", { run: (ctx, { productId }) => shop.product(ctx, productId) })
-    .part("price", {
-      fallback: lastKnownPriceFallback({
-        lastKnownGood: gateway.lastKnownGood,
-        cacheStaleTtlS: config.cacheStaleTtlS,
-        observer: gateway.observer,
-      }),
-      key: ({ productId }) => productId,
-      run: (ctx, { productId }) => nullIfNotFound(shop.price(ctx, productId)),
-    })
-    .part("reviews", {
-      fallback: emptyFallback<ReviewSummary>(EMPTY_REVIEWS),
-      run: (ctx, { productId }) => shop.reviews(ctx, productId, LIST_LIMIT),
-    })
-    .part("inventory", {
-      fallback: emptyFallback(null),
-      run: (ctx, { productId }) => nullIfNotFound(shop.stock(ctx, productId)),
-    })
-    .part("shipping", {
-      fallback: emptyFallback([]),
-      run: (ctx, { productId }) => shop.shippingQuotes(ctx, productId),
-    })
-    .part("recommendations", {
-      fallback: staticFallback(TOP_TEN_RECOMMENDATIONS),
-      run: async (ctx, { productId }) =>
-        (await shop.recommendations(ctx, productId, LIST_LIMIT)).slice(0, LIST_LIMIT),
-    })
+  const parts = shopParts(gateway, {
+    reviewsLimit: LIST_LIMIT,
+    recommendationsLimit: LIST_LIMIT,
+    ordersLimit: LIST_LIMIT,
+  });
+  const plan = composition<ProductInput & CustomerInput>()
+    .part("product", parts.product)
+    .part("price", parts.price)
+    .part("reviews", parts.reviews)
+    .part("inventory", parts.inventory)
+    .part("shipping", parts.shipping)
+    .part("recommendations", parts.recommendations)
     // Without the catalog batch no recommendation can be shown: the list
     // ends up empty, and the marker says so (it replaces a `default`).
     .part("recommendedProducts", {
@@ -83,18 +59,8 @@ export function productPage(gateway: Gateway): Step {
       degradedAs: "recommendationPrices",
       run: (ctx, _input, { recommendations }) => shop.prices(ctx, batchIds(recommendations)),
     })
-    .part("cart", {
-      when: ({ customerId }) => customerId !== undefined,
-      otherwise: null,
-      fallback: emptyFallback(null),
-      run: (ctx, { customerId }) => shop.cart(ctx, customerId as string),
-    })
-    .part("orders", {
-      when: ({ customerId }) => customerId !== undefined,
-      otherwise: null,
-      fallback: emptyFallback<Order[] | null>(null),
-      run: (ctx, { customerId }) => shop.orders(ctx, customerId as string, LIST_LIMIT),
-    });
+    .part("cart", parts.cart)
+    .part("orders", parts.orders);
 
   return async function productPageHandler(exchange: Exchange): Promise<Answer> {
     const productId = requireId(exchange.params.productId, "productId");

@@ -5,7 +5,21 @@ export {
   queueBalancer,
   queueInstance,
 } from "./amqp-transport.js";
+export { GRPC_STATUS, grpcStatusAnswer } from "./grpc-status.js";
+export {
+  type GrpcRoute,
+  type GrpcRouter,
+  GrpcTransport,
+  type GrpcTransportOptions,
+} from "./grpc-transport.js";
 export { HttpTransport, type HttpTransportOptions } from "./http-transport.js";
+export {
+  INVENTORY_GRPC_SERVICE,
+  INVENTORY_PROTO_OPTIONS,
+  INVENTORY_PROTO_PATH,
+  inventoryGrpcRoutes,
+  loadInventoryService,
+} from "./inventory-grpc.js";
 export {
   type GetOptions,
   type SendOptions,

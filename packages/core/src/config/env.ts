@@ -58,6 +58,20 @@ export const envSchemas = {
     .refine((urls) => urls.length > 0, "must list at least one URL")
     .refine((urls) => urls.every(isHttpUrl), "must be comma-separated http(s) URLs")
     .transform((urls) => urls.map((url) => url.replace(/\/+$/, ""))),
+  /** `host:port` addresses (gRPC targets), comma-separated: `127.0.0.1:7204,[::1]:7204`. */
+  hostPortList: z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== ""),
+    )
+    .refine((addresses) => addresses.length > 0, "must list at least one host:port")
+    .refine(
+      (addresses) => addresses.every(isHostPort),
+      "must be comma-separated host:port addresses (no scheme, no path)",
+    ),
   list: z.string().transform((text) =>
     text
       .split(",")
@@ -66,6 +80,16 @@ export const envSchemas = {
   ),
   text: z.string().min(1),
 };
+
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(\d{1,5})$/;
+
+/** `host:port` with a host name, an IPv4 address or a bracketed IPv6 one, and a port 1-65535. */
+export function isHostPort(text: string): boolean {
+  const match = HOST_PORT.exec(text);
+  if (match === null) return false;
+  const port = Number(match[1]);
+  return port >= 1 && port <= 65_535;
+}
 
 function isHttpUrl(text: string): boolean {
   try {

@@ -33,6 +33,8 @@ describe("loadGatewayConfig", () => {
       redisUrl: undefined,
       shippingTransport: "http",
       amqpUrl: undefined,
+      inventoryTransport: "http",
+      inventoryGrpcUrls: ["127.0.0.1:7204"],
       auth: {
         jwksUrl: "http://127.0.0.1:7110/.well-known/jwks.json",
         issuer: "portico-auth",
@@ -115,6 +117,35 @@ describe("loadGatewayConfig", () => {
       corsOrigins: ["https://shop.example", "https://admin.example"],
       logLevel: "debug",
     });
+  });
+
+  it("reads INVENTORY_TRANSPORT and INVENTORY_GRPC_URL's host:port list", () => {
+    expect(
+      load({
+        INVENTORY_TRANSPORT: "grpc",
+        INVENTORY_GRPC_URL: "inventory-1.internal:7204, 10.0.0.7:50051,[::1]:7204",
+      }),
+    ).toMatchObject({
+      inventoryTransport: "grpc",
+      inventoryGrpcUrls: ["inventory-1.internal:7204", "10.0.0.7:50051", "[::1]:7204"],
+    });
+  });
+
+  it("refuses an unknown INVENTORY_TRANSPORT and an INVENTORY_GRPC_URL that is not host:port", () => {
+    expect(configErrorOf({ INVENTORY_TRANSPORT: "amqp" }).variable).toBe("INVENTORY_TRANSPORT");
+    for (const value of [
+      "http://127.0.0.1:7204",
+      "127.0.0.1",
+      "127.0.0.1:0",
+      "127.0.0.1:70000",
+      "127.0.0.1:7204/inventory",
+      "::1:7204",
+      " , ",
+    ]) {
+      const error = configErrorOf({ INVENTORY_GRPC_URL: value });
+      expect(error.variable, value).toBe("INVENTORY_GRPC_URL");
+      expect(error.message).not.toContain("\n");
+    }
   });
 
   it("treats an empty or blank variable as unset", () => {

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { ConfigError } from "../errors/index.js";
 import { type Env, envSchemas, readOptionalVar, readVar } from "./env.js";
-import { DEMO_PORTS, envPrefix, SERVICE_NAMES, type ServiceName } from "./services.js";
+import {
+  DEFAULT_INVENTORY_GRPC_URL,
+  DEMO_PORTS,
+  envPrefix,
+  SERVICE_NAMES,
+  type ServiceName,
+} from "./services.js";
 
 export interface ServiceConfig {
   /** Base URLs of the static instances (load balanced). */
@@ -59,6 +65,10 @@ export interface GatewayConfig {
   readonly amqpUrl: string | undefined;
   /** `AMQP_SHIPPING_QUEUE` (test/ops knob): the queue shipping answers on. Default `shipping.quotes`. */
   readonly amqpShippingQueue: string;
+  /** `INVENTORY_TRANSPORT`: `grpc` calls inventory over gRPC (contract section 3). Default `http`. */
+  readonly inventoryTransport: "http" | "grpc";
+  /** `INVENTORY_GRPC_URL`: the gRPC inventory's `host:port` instances (load balanced). */
+  readonly inventoryGrpcUrls: readonly string[];
   /** `AMQP_EVENTS_EXCHANGE` (test/ops knob): the topic exchange of shop events. Default `shop.events`. */
   readonly amqpEventsExchange: string;
   readonly auth: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
@@ -193,6 +203,13 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
     amqpUrl,
     amqpShippingQueue: readVar(env, "AMQP_SHIPPING_QUEUE", amqpName, "shipping.quotes"),
     amqpEventsExchange: readVar(env, "AMQP_EVENTS_EXCHANGE", amqpName, "shop.events"),
+    inventoryTransport: readVar(env, "INVENTORY_TRANSPORT", z.enum(["http", "grpc"]), "http"),
+    inventoryGrpcUrls: readVar(
+      env,
+      "INVENTORY_GRPC_URL",
+      envSchemas.hostPortList,
+      DEFAULT_INVENTORY_GRPC_URL,
+    ),
     auth: {
       jwksUrl: readVar(env, "AUTH_JWKS_URL", envSchemas.httpUrl, `${authUrl}/.well-known/jwks.json`),
       issuer: readVar(env, "AUTH_ISSUER", envSchemas.text, "portico-auth"),

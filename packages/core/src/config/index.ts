@@ -1,4 +1,4 @@
-export { type Env, envSchemas, readOptionalVar, readVar } from "./env.js";
+export { type Env, envSchemas, isHostPort, readOptionalVar, readVar } from "./env.js";
 export {
   type BreakerConfig,
   type GatewayConfig,
@@ -6,4 +6,12 @@ export {
   loadGatewayConfig,
   type ServiceConfig,
 } from "./gateway-config.js";
-export { DEMO_PORTS, envPrefix, isServiceName, SERVICE_NAMES, type ServiceName } from "./services.js";
+export {
+  DEFAULT_INVENTORY_GRPC_URL,
+  DEMO_PORTS,
+  envPrefix,
+  INVENTORY_GRPC_REGISTRY_NAME,
+  isServiceName,
+  SERVICE_NAMES,
+  type ServiceName,
+} from "./services.js";

@@ -41,3 +41,12 @@ export const DEMO_PORTS: Readonly<Record<ServiceName, number>> = {
 export function envPrefix(service: ServiceName): string {
   return service.toUpperCase();
 }
+
+/** `INVENTORY_GRPC_URL`'s default: the demo inventory's gRPC port (contract section 4). */
+export const DEFAULT_INVENTORY_GRPC_URL = "127.0.0.1:7204";
+
+/**
+ * The registry name of inventory's gRPC instances (`DISCOVERY=etcd`):
+ * `/services/inventory-grpc/<instanceId>` = `{"url":"host:port"}` (contract section 3).
+ */
+export const INVENTORY_GRPC_REGISTRY_NAME = "inventory-grpc";

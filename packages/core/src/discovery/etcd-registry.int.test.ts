@@ -118,6 +118,29 @@ describe("EtcdRegistry against a real etcd", () => {
     expect(errors).toHaveLength(4);
   });
 
+  it("takes host:port instances for its address services (gRPC), and http(s) URLs for the others", async () => {
+    const prefix = newPrefix();
+    await put(prefix, "inventory-grpc", "a", "10.0.0.7:7204");
+    await put(prefix, "inventory-grpc", "b", "http://10.0.0.8:7204");
+    await put(prefix, "catalog", "c", "10.0.0.9:7101");
+    await put(prefix, "catalog", "d", "http://10.0.0.9:7101");
+    const errors: unknown[] = [];
+    const registry = open(prefix, {
+      addressServices: ["inventory-grpc"],
+      onError: (error) => errors.push(error),
+    });
+    await registry.ready();
+    expect(registry.instances("inventory-grpc")).toEqual([{ id: "a", url: "10.0.0.7:7204" }]);
+    expect(urlsOf(registry.instances("catalog"))).toEqual(["http://10.0.0.9:7101"]);
+    expect(errors.map(String).sort()).toEqual([
+      expect.stringContaining('catalog/c: the value must be {"url":"http(s)://…"}'),
+      expect.stringContaining('inventory-grpc/b: the value must be {"url":"host:port"}'),
+    ]);
+    // Watched like any other service.
+    await put(prefix, "inventory-grpc", "e", "[::1]:7204");
+    await within(1000, () => registry.instances("inventory-grpc").length === 2, "the new address");
+  });
+
   it("rejects ready() with one clear message when etcd cannot be reached in time", async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const registry = open(newPrefix(), { endpoints: [endpoint], startupWaitMs: 700 });

@@ -1,4 +1,5 @@
 import type { Etcd3, IKeyValue, IOptions, Watcher } from "etcd3";
+import { isHostPort } from "../config/env.js";
 import { RegistryUnavailableError } from "../errors/index.js";
 import { lazyRequire } from "../lazy-require.js";
 import type { ServiceInstance, ServiceRegistry } from "./service-registry.js";
@@ -14,6 +15,11 @@ export interface EtcdRegistryOptions {
    * = `{"url":"…"}`. Default `/services`.
    */
   prefix?: string;
+  /**
+   * Services whose instances are gRPC `host:port` addresses, not http(s)
+   * URLs: `{"url":"10.0.0.7:7204"}` (e.g. `inventory-grpc`). Default none.
+   */
+  addressServices?: readonly string[];
   /** How long `ready()` waits for the first instance list before it rejects. Default 10 000 ms. */
   startupWaitMs?: number;
   /** Back-off between attempts to (re)load the list while etcd is unreachable: doubles from min to max. Default 250..5000 ms. */
@@ -260,9 +266,11 @@ export class EtcdRegistry implements ServiceRegistry {
       this.#report(new Error(`registry: ignored key ${key}: expected ${this.#prefix}<service>/<instanceId>`));
       return undefined;
     }
-    const url = parseUrl(kv.value.toString());
+    const address = this.#options.addressServices?.includes(parsed.service) === true;
+    const url = parseUrl(kv.value.toString(), address);
     if (url === undefined) {
-      this.#report(new Error(`registry: ignored ${key}: the value must be {"url":"http(s)://…"}`));
+      const expected = address ? '{"url":"host:port"}' : '{"url":"http(s)://…"}';
+      this.#report(new Error(`registry: ignored ${key}: the value must be ${expected}`));
       return undefined;
     }
     return { service: parsed.service, instance: { id: parsed.id, url } };
@@ -309,7 +317,8 @@ function parseKey(prefix: string, key: string): { service: string; id: string } 
   return service === "" || id === "" ? undefined : { service, id };
 }
 
-function parseUrl(text: string): string | undefined {
+/** The entry's `url`: an http(s) URL, or with `address` a gRPC `host:port`; undefined when it is not one. */
+function parseUrl(text: string, address: boolean): string | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -318,6 +327,7 @@ function parseUrl(text: string): string | undefined {
   }
   const url = (value as { url?: unknown } | null)?.url;
   if (typeof url !== "string") return undefined;
+  if (address) return isHostPort(url) ? url : undefined;
   try {
     const parsed = new URL(url);
     if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.hostname === "")

@@ -1,3 +1,4 @@
+export { AliasedRegistry } from "./aliased-registry.js";
 export type { InstanceHealth, PickOptions } from "./candidates.js";
 export { EtcdRegistry, type EtcdRegistryOptions } from "./etcd-registry.js";
 export { type HealthProbe, type HttpHealthProbeOptions, httpHealthProbe } from "./health-probe.js";

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { UpstreamAttemptEvent, UpstreamOutcome } from "../client/upstream-observer.js";
+import { UpstreamConnectionError } from "../errors/index.js";
 import type { HealthProbe } from "./health-probe.js";
 import { OutlierDetector, type OutlierDetectorOptions, type OutlierEvent } from "./outlier-detector.js";
 import type { ServiceInstance, ServiceRegistry } from "./service-registry.js";
@@ -75,6 +76,21 @@ describe("OutlierDetector", () => {
     d.attempt({ ...attempt(b, "error"), error: reset });
     expect(d.isEjected("catalog", b)).toBe(false);
     d.attempt({ ...attempt(a, "error"), error: refused });
+    expect(d.isEjected("catalog", a)).toBe(true);
+  });
+
+  it("ejects at once a call a transport says was not sent for want of a connection (gRPC)", () => {
+    const d = open({ consecutiveFailures: 5, probe: scriptedProbe().probe });
+    const dropped = new UpstreamConnectionError("catalog", true, new Error("Connection dropped"));
+    d.attempt({ ...attempt(b, "error"), error: dropped });
+    expect(d.isEjected("catalog", b)).toBe(false);
+    const neverConnected = new UpstreamConnectionError(
+      "catalog",
+      true,
+      new Error("No connection established"),
+      true,
+    );
+    d.attempt({ ...attempt(a, "error"), error: neverConnected });
     expect(d.isEjected("catalog", a)).toBe(true);
   });
 

@@ -264,11 +264,17 @@ function verdictOf(event: UpstreamAttemptEvent): "success" | "failure" | "neutra
   }
 }
 
-/** True when the connection was refused (`ECONNREFUSED` anywhere in the cause chain, whatever the transport). */
+/**
+ * True when the connection was refused (`ECONNREFUSED` anywhere in the
+ * cause chain, whatever the transport), or a transport said the call was
+ * not sent at all for want of a connection (`notSent`: gRPC's channel
+ * that cannot connect, whose errors carry no socket code).
+ */
 function isConnectionRefused(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if ((current as { code?: unknown }).code === "ECONNREFUSED") return true;
+    const { code, notSent } = current as { code?: unknown; notSent?: unknown };
+    if (code === "ECONNREFUSED" || (code === "UPSTREAM_CONNECTION" && notSent === true)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

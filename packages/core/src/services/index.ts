@@ -26,14 +26,22 @@ export {
   type ShippingOption,
   type Stock,
   shippingOptionSchema,
+  stockListSchema,
   stockSchema,
 } from "./schemas.js";
-export { type OrderRequest, ShopApi } from "./shop-api.js";
+export { type OrderRequest, ShopApi, type ShopApiOptions } from "./shop-api.js";
 export {
+  type CustomerInput,
   EMPTY_REVIEWS,
   foundOr,
   lastKnownPriceFallback,
   nullIfNotFound,
+  type ProductInput,
   type ReviewSummary,
+  type ShopPart,
+  type ShopParts,
+  type ShopPartsDeps,
+  type ShopPartsOptions,
+  shopParts,
 } from "./shop-parts.js";
 export { TOP_TEN_RECOMMENDATIONS } from "./top-ten.js";

@@ -40,6 +40,8 @@ export const reviewsSchema = z.object({
 });
 
 export const stockSchema = z.object({ productId: z.string(), available: z.number().int() });
+/** `BatchGetStock`'s answer over gRPC (`GET /stock?ids=` on the demo's HTTP API): unknown ids left out. */
+export const stockListSchema = z.object({ items: z.array(stockSchema) });
 
 export const shippingOptionSchema = z.object({
   method: z.string(),

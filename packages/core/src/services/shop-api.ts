@@ -24,6 +24,7 @@ import {
   reviewsSchema,
   type ShippingOption,
   type Stock,
+  stockListSchema,
   stockSchema,
 } from "./schemas.js";
 
@@ -32,6 +33,16 @@ export interface OrderRequest {
   readonly customerId: string;
   readonly items: readonly { readonly productId: string; readonly quantity: number }[];
   readonly shippingMethod: string;
+}
+
+/** Options of {@link ShopApi}. */
+export interface ShopApiOptions {
+  /**
+   * Whether inventory answers a list of ids in one call (`BatchGetStock`,
+   * over gRPC). The contract's HTTP API has no batch stock endpoint, so
+   * callers make one `stock` call per id unless this is true. Default false.
+   */
+  readonly batchStock?: boolean;
 }
 
 /** Batch calls take the ids joined by commas (the query string encoding escapes them). */
@@ -43,7 +54,15 @@ const idList = (ids: readonly string[]) => ids.join(",");
  * method is async, so even a refused id is a rejected promise, never a throw.
  */
 export class ShopApi {
-  constructor(readonly clients: Readonly<Record<ServiceName, ServiceClient>>) {}
+  /** True when {@link stocks} is one inventory call (see {@link ShopApiOptions.batchStock}). */
+  readonly batchStock: boolean;
+
+  constructor(
+    readonly clients: Readonly<Record<ServiceName, ServiceClient>>,
+    { batchStock = false }: ShopApiOptions = {},
+  ) {
+    this.batchStock = batchStock;
+  }
 
   async product(ctx: RequestContext, id: string): Promise<Product> {
     return this.clients.catalog.get(ctx, encodePath`/products/${id}`, productSchema);
@@ -75,6 +94,19 @@ export class ShopApi {
 
   async stock(ctx: RequestContext, productId: string): Promise<Stock> {
     return this.clients.inventory.get(ctx, encodePath`/stock/${productId}`, stockSchema);
+  }
+
+  /**
+   * The stock of several products in one inventory call (`BatchGetStock`
+   * over gRPC; `GET /stock?ids=` over HTTP, which only the demo shop
+   * serves): unknown ids are left out. Use it when {@link batchStock} is true.
+   */
+  async stocks(ctx: RequestContext, ids: readonly string[]): Promise<Stock[]> {
+    if (ids.length === 0) return [];
+    const answer = await this.clients.inventory.get(ctx, "/stock", stockListSchema, {
+      query: { ids: idList(ids) },
+    });
+    return answer.items;
   }
 
   async shippingQuotes(ctx: RequestContext, productId: string): Promise<ShippingOption[]> {
