@@ -94,6 +94,19 @@ describe("a request context's stop", () => {
     expect(part.signal.aborted).toBe(false);
   });
 
+  it("gives a context made with a signal a derived stop that is the new cancellation's", () => {
+    const controller = new AbortController();
+    const ctx = createRequestContext({ deadlineMs: 1000, signal: controller.signal });
+    const partStop = new Cancellation();
+    const part = withCancellation(ctx, partStop);
+    expect(part.cancellation).toBe(partStop);
+    expect(part.signal).not.toBe(controller.signal);
+    partStop.abort("required part failed");
+    expect(part.signal.aborted).toBe(true);
+    expect(controller.signal.aborted).toBe(false);
+    expect(withIdentity(ctx, { partner: "acme" }).signal).toBe(controller.signal);
+  });
+
   it("uses a signal it is given as its stop", () => {
     const controller = new AbortController();
     const ctx = createRequestContext({ deadlineMs: 1000, signal: controller.signal });

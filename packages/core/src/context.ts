@@ -174,8 +174,26 @@ export function createRequestContext(options: CreateContextOptions): RequestCont
  * A request context whose `signal` is its cancellation's, made on first
  * read: an AbortSignal per request (an EventTarget, and its listeners) cost
  * a tenth of a pass-through's CPU, most of it in the garbage collector, and
- * most requests never need one (docs/performance.md).
+ * most requests never need one (docs/performance.md). A class, not a
+ * literal with a getter (which V8 builds far slower): derive a copy with
+ * `withIdentity` or `withCancellation`; a spread would lose `signal`.
  */
+class LazyRequestContext implements RequestContext {
+  constructor(
+    readonly requestId: string,
+    readonly deadline: number,
+    readonly cancellation: Cancellation,
+    readonly identity: Identity | undefined,
+    readonly trace: TraceContext,
+    readonly timings: ServerTimings,
+    readonly compositions: CompositionSink | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+}
+
 function lazyContext(
   requestId: string,
   deadline: number,
@@ -185,18 +203,7 @@ function lazyContext(
   timings: ServerTimings,
   compositions: CompositionSink | undefined,
 ): RequestContext {
-  return {
-    requestId,
-    deadline,
-    cancellation,
-    identity,
-    trace,
-    timings,
-    compositions,
-    get signal() {
-      return cancellation.signal;
-    },
-  };
+  return new LazyRequestContext(requestId, deadline, cancellation, identity, trace, timings, compositions);
 }
 
 /**
@@ -205,9 +212,11 @@ function lazyContext(
  */
 function derived(
   ctx: RequestContext,
-  changes: { identity?: Identity | undefined; cancellation?: Cancellation; compositions?: CompositionSink },
+  changes: { identity?: Identity | undefined; cancellation?: Cancellation },
 ): RequestContext {
-  const cancellation = changes.cancellation ?? ctx.cancellation;
+  const cancellation =
+    changes.cancellation ?? (ctx instanceof LazyRequestContext ? ctx.cancellation : undefined);
+  // A plain context (its signal a field): a spread copies all of it.
   if (cancellation === undefined) return { ...ctx, ...changes };
   return lazyContext(
     ctx.requestId,
@@ -216,7 +225,7 @@ function derived(
     "identity" in changes ? changes.identity : ctx.identity,
     ctx.trace,
     ctx.timings,
-    changes.compositions ?? ctx.compositions,
+    ctx.compositions,
   );
 }
 
@@ -232,6 +241,7 @@ export function withCancellation(ctx: RequestContext, cancellation: Cancellation
 
 /** A copy of `ctx` with another signal (and so no cancellation: the signal is its stop). */
 export function withSignal<C extends PolicyContext>(ctx: C, signal: AbortSignal): C {
+  // Fields only (a request context's `signal` may live on its prototype): the new signal is the stop.
   return { ...ctx, signal, cancellation: undefined };
 }
 

@@ -118,10 +118,18 @@ export function encodePath(strings: TemplateStringsArray, ...values: readonly (s
   return path;
 }
 
+/**
+ * `?a=1&b=x` from a query object, each key and value percent-encoded
+ * (`encodeURIComponent`: a space is `%20`); "" for none. Built by hand: a
+ * URLSearchParams per call showed in the call pipeline's profile.
+ */
 export function queryString(query: Readonly<Record<string, string | number>> | undefined): string {
   if (query === undefined) return "";
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) params.append(key, String(value));
-  const text = params.toString();
-  return text === "" ? "" : `?${text}`;
+  let text = "";
+  for (const key in query) {
+    const value = query[key];
+    if (value === undefined) continue;
+    text += `${text === "" ? "?" : "&"}${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
+  }
+  return text;
 }

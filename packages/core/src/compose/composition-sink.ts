@@ -21,7 +21,9 @@ interface CarriesCompositionSink {
 
 /** A copy of `ctx` whose compositions report to `sink` (its `compositions` field). */
 export function withCompositionSink<C extends object>(ctx: C, sink: CompositionSink): C {
-  return { ...ctx, compositions: sink };
+  // A request context's `signal` may be a getter on its prototype, which a spread would not copy.
+  const signal = (ctx as { signal?: AbortSignal }).signal;
+  return { ...ctx, ...(signal === undefined ? {} : { signal }), compositions: sink };
 }
 
 /** Tells the request's sink, if it has one, how a composition came out (called by `Composition.run`). */

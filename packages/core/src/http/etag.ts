@@ -1,11 +1,12 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * A weak entity tag of a body, taken before any compression: the same
  * content has the same tag whatever the encoding, the instance or a restart.
  */
 export function weakEtagOf(body: string | Buffer): string {
-  return `W/"${createHash("sha1").update(body).digest("base64url")}"`;
+  // One-shot `hash`: no Hash object per answer.
+  return `W/"${hash("sha1", body, "base64url")}"`;
 }
 
 /**
