@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import axios, {
   type AxiosAdapter,
   type AxiosInstance,
@@ -67,28 +68,16 @@ declare module "axios" {
 }
 
 /**
- * Reads one answer as undici's dispatcher delivers it (no Readable stream,
- * no AbortSignal): status, then chunks up to `limit` bytes, then the text.
- * Told to stop by the attempt's cancellation or a signal, whichever the
- * request carries.
+ * What both answer handlers share: undici's dispatcher calls, and being
+ * told to stop by the attempt's cancellation or a signal, whichever the
+ * request carries (undici's own `request` would need an AbortSignal).
  */
-class CollectingHandler implements Dispatcher.DispatchHandler {
+abstract class StoppableHandler implements Dispatcher.DispatchHandler {
   #abort: ((error: Error) => void) | undefined;
-  #stopped: unknown;
-  #status = 0;
-  #answered = false;
-  #size = 0;
-  readonly #chunks: Buffer[] = [];
-  readonly #stop = (reason: unknown) => {
-    const error = reason instanceof Error ? reason : new Error("aborted");
-    if (this.#abort !== undefined) this.#abort(error);
-    else this.#stopped = error;
-  };
+  #stopped: Error | undefined;
+  readonly #stop = (reason: unknown) => this.stop(reason instanceof Error ? reason : new Error("aborted"));
 
   constructor(
-    readonly resolve: (collected: Collected) => void,
-    readonly reject: (error: unknown) => void,
-    readonly limit: number,
     readonly cancellation: Cancellation | undefined,
     readonly signal: AbortSignal | undefined,
   ) {
@@ -97,8 +86,41 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (error?: Error) => void): void {
-    if (this.#stopped !== undefined) abort(this.#stopped as Error);
+    if (this.#stopped !== undefined) abort(this.#stopped);
     else this.#abort = abort;
+  }
+
+  /** Ends the exchange: undici closes its socket and calls `onError`. */
+  stop(error: Error): void {
+    if (this.#abort !== undefined) this.#abort(error);
+    else this.#stopped = error;
+  }
+
+  /** Stops listening for the stop: the exchange ended. */
+  release(): void {
+    if (this.cancellation !== undefined) this.cancellation.offAbort(this.#stop);
+    else this.signal?.removeEventListener("abort", this.#stop);
+  }
+}
+
+/**
+ * Reads one answer as undici's dispatcher delivers it (no Readable stream,
+ * no AbortSignal): status, then chunks up to `limit` bytes, then the text.
+ */
+class CollectingHandler extends StoppableHandler {
+  #status = 0;
+  #answered = false;
+  #size = 0;
+  readonly #chunks: Buffer[] = [];
+
+  constructor(
+    readonly resolve: (collected: Collected) => void,
+    readonly reject: (error: unknown) => void,
+    readonly limit: number,
+    cancellation: Cancellation | undefined,
+    signal: AbortSignal | undefined,
+  ) {
+    super(cancellation, signal);
   }
 
   onHeaders(status: number): boolean {
@@ -110,7 +132,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     this.#size += chunk.length;
     if (this.#size > this.limit) {
-      this.#abort?.(new BodyTooLargeError(this.limit));
+      this.stop(new BodyTooLargeError(this.limit));
       return false;
     }
     this.#chunks.push(chunk);
@@ -118,7 +140,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.#release();
+    this.release();
     const chunks = this.#chunks;
     const text =
       chunks.length === 0
@@ -134,16 +156,86 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
-    this.#release();
+    this.release();
     this.reject(
       this.#answered && !(error instanceof BodyTooLargeError) ? new AnswerBrokeOffError(error) : error,
     );
   }
+}
 
-  #release(): void {
-    if (this.cancellation !== undefined) this.cancellation.offAbort(this.#stop);
-    else this.signal?.removeEventListener("abort", this.#stop);
+/**
+ * Hands the answer over as soon as its status and headers arrive, the body
+ * a Readable fed straight from the dispatcher: the pass-through relays it
+ * as it comes. Destroying the body ends the exchange (the socket is closed);
+ * backpressure pauses the socket until the body is read again.
+ */
+class StreamingHandler extends StoppableHandler {
+  #body: Readable | undefined;
+  #resume: (() => void) | undefined;
+
+  constructor(
+    readonly resolve: (answer: StreamedAnswer) => void,
+    readonly reject: (error: unknown) => void,
+    cancellation: Cancellation | undefined,
+    signal: AbortSignal | undefined,
+  ) {
+    super(cancellation, signal);
   }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.#resume = resume;
+    const body = new Readable({
+      read: () => this.#resume?.(),
+      destroy: (error, done) => {
+        // Read no more: a body nobody wants must not hold its socket.
+        if (!this.#ended) this.stop(error ?? new Error("body destroyed"));
+        done(error);
+      },
+    });
+    this.#body = body;
+    this.resolve({ status, headers: headersOf(rawHeaders), body });
+    return true;
+  }
+
+  #ended = false;
+
+  onData(chunk: Buffer): boolean {
+    return this.#body?.push(chunk) ?? false;
+  }
+
+  onComplete(): void {
+    this.#ended = true;
+    this.release();
+    this.#body?.push(null);
+  }
+
+  onError(error: Error): void {
+    this.#ended = true;
+    this.release();
+    if (this.#body === undefined) this.reject(error);
+    else if (!this.#body.destroyed) this.#body.destroy(new AnswerBrokeOffError(error));
+  }
+}
+
+/** A streamed answer as the adapter hands it over (`data` of a `responseType: "stream"` call). */
+interface StreamedAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Readable;
+}
+
+/** undici's raw header list as lower-case names; a repeated header keeps every value, in order. */
+function headersOf(raw: Buffer[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString("latin1");
+    const prior = headers[name];
+    if (prior === undefined) headers[name] = value;
+    else if (Array.isArray(prior)) prior.push(value);
+    else headers[name] = [prior, value];
+  }
+  return headers;
 }
 
 /**
@@ -152,7 +244,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
  * which profiles showed far cheaper than axios's own http adapter
  * (docs/performance.md). A JSON call is dispatched with a handler that
  * collects the answer (`data` is its status and text); a pass-through
- * (`responseType: "stream"`) gets undici's answer with its body unread.
+ * (`responseType: "stream"`) gets status, headers and the body as a stream.
  * A write (`HttpTransport.send`) passes its method and its body, already
  * serialised as JSON; a GET (axios's lower-case "get") carries neither.
  */
@@ -177,16 +269,12 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target, limi
     // copy and normalise every one twice per call (AxiosHeaders), which a
     // profile put at a fifth of its cost, and only the pass-through reads them.
     if (config.responseType === "stream") {
-      return agent
-        .request({
-          origin,
-          path,
-          method,
-          headers,
-          body,
-          signal: signal ?? config.cancellation?.signal ?? null,
-        })
-        .then((response) => answer(config, response.statusCode, response));
+      return new Promise<StreamedAnswer>((resolve, reject) => {
+        agent.dispatch(
+          { origin, path, method, headers, body },
+          new StreamingHandler(resolve, reject, config.cancellation, signal),
+        );
+      }).then((streamed) => answer(config, streamed.status, streamed));
     }
     return new Promise<Collected>((resolve, reject) => {
       agent.dispatch(
@@ -283,25 +371,21 @@ export class HttpTransport implements Transport {
   /** The raw answer, body unread and not decompressed, for relaying as it is. */
   async stream(request: TransportRequest): Promise<StreamResponse> {
     if (isCancelled(request)) throw new ClientClosedError();
-    let response: Dispatcher.ResponseData;
+    const cancellation = request.cancellation;
     try {
-      response = (
-        await this.#axios.request<Dispatcher.ResponseData>({
+      return (
+        await this.#axios.request<StreamedAnswer>({
           url: request.path + queryString(request.query),
           baseURL: request.baseUrl,
           headers: request.headers,
           responseType: "stream",
-          signal: request.signal,
+          cancellation,
+          signal: cancellation === undefined ? request.signal : undefined,
         })
       ).data;
     } catch (error) {
       throw this.#failure(request, error);
     }
-    return {
-      status: response.statusCode,
-      headers: response.headers as StreamResponse["headers"],
-      body: response.body,
-    };
   }
 
   async close(): Promise<void> {

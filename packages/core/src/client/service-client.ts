@@ -211,15 +211,27 @@ export class ServiceClient {
         const attemptStarted = performance.now();
         let answer: StreamResponse;
         try {
-          answer = await open({
-            service: this.service,
-            baseUrl: instance.url,
-            path,
-            query: options.query,
-            headers,
-            signal: attemptCtx.signal,
-            deadline: attemptCtx.deadline,
-          });
+          const cancellation = attemptCtx.cancellation;
+          answer = await open(
+            cancellation === undefined
+              ? {
+                  service: this.service,
+                  baseUrl: instance.url,
+                  path,
+                  query: options.query,
+                  headers,
+                  signal: attemptCtx.signal,
+                }
+              : new PipelineRequest(
+                  this.service,
+                  instance.url,
+                  path,
+                  options.query,
+                  headers,
+                  cancellation,
+                  attemptCtx.deadline,
+                ),
+          );
         } catch (error) {
           this.#reportAttempt(attemptCtx, instance, attemptStarted, undefined, error);
           throw error;
