@@ -52,6 +52,7 @@ export {
   loadInventoryService,
   outcomeOf,
   PipelineRequest,
+  PorticoCall,
   queryString,
   queueBalancer,
   queueInstance,

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
 import { isRetryable, isRetryableWrite } from "../resilience/failures.js";
 import { settle } from "../test-support/async.js";
-import { HttpTransport } from "./http-transport.js";
+import { HttpTransport, PorticoCall } from "./http-transport.js";
 import type { TransportRequest, WriteRequest } from "./transport.js";
 
 let servers: FakeUpstream[] = [];
@@ -291,5 +291,30 @@ describe("HttpTransport writes", () => {
     controller.abort();
     expect(((await pending) as { error: unknown }).error).toBeInstanceOf(ClientClosedError);
     await server.requests[0]?.closedEarly;
+  });
+
+  it("runs a team's axios interceptors: their headers are sent, Portico's own win, no form content type", async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const server = await upstream((req, res) => {
+      seen.push(req.headers);
+      sendJson(res, 200, { id: "p1" });
+    });
+    const client = transport();
+    client.axios.interceptors.request.use((config) => {
+      config.headers.set("X-Team", "mobile");
+      config.headers.set("X-Request-Id", "from-the-interceptor");
+      if (config.portico !== undefined) {
+        const { headers, cancellation } = config.portico;
+        config.portico = new PorticoCall({ ...headers, "x-portico-seen": "yes" }, cancellation);
+      }
+      return config;
+    });
+    await client.get(request(server.url, { headers: { accept: "application/json", "x-request-id": "r-1" } }));
+    await client.send(write(server.url, { headers: { "x-request-id": "r-2" } }));
+    expect(seen[0]?.["x-team"]).toBe("mobile");
+    expect(seen[0]?.["x-request-id"]).toBe("r-1");
+    expect(seen[0]?.["x-portico-seen"]).toBe("yes");
+    expect(seen[1]?.["x-request-id"]).toBe("r-2");
+    expect(seen[1]?.["content-type"]).toBe("application/json");
   });
 });

@@ -57,14 +57,48 @@ interface Collected {
   readonly text: string;
 }
 
+/**
+ * Portico's part of one call's axios config (`config.portico`): the headers
+ * the service client sends (lower-case names: request id, trace context,
+ * `accept`, forwarding, `Idempotency-Key`) and the attempt's cancellation.
+ * They travel beside axios's own `headers` rather than in them: axios
+ * copies, normalises and re-validates every header twice per call
+ * (`AxiosHeaders`), which was half of its cost, and these are already
+ * clean. A request interceptor may read or change them here; a header an
+ * interceptor puts in `config.headers` is sent too, unless Portico sends
+ * one of that name.
+ */
+export class PorticoCall {
+  constructor(
+    readonly headers: Readonly<Record<string, string>>,
+    /** The undici adapter listens to it instead of `signal` (see `Cancellation`). */
+    readonly cancellation: Cancellation | undefined,
+  ) {}
+}
+
 declare module "axios" {
   interface AxiosRequestConfig {
-    /**
-     * Portico's cancellation of the attempt (the call pipeline's; see
-     * `Cancellation`): the undici adapter listens to it instead of `signal`.
-     */
-    cancellation?: Cancellation | undefined;
+    /** Portico's headers and cancellation of this call (see `PorticoCall`). */
+    portico?: PorticoCall | undefined;
   }
+}
+
+/**
+ * The headers one call sends: Portico's, plus any other a team's
+ * interceptor (or axios's defaults) put in axios's own; axios's form
+ * `Content-Type` for a POST or PUT never (a body is JSON, and says so).
+ */
+function requestHeadersOf(config: InternalAxiosRequestConfig): Readonly<Record<string, string>> {
+  const own = config.portico?.headers ?? {};
+  let headers: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(config.headers ?? {})) {
+    if (typeof value !== "string") continue;
+    const lower = name.toLowerCase();
+    if (lower === "content-type" || lower in own) continue;
+    headers ??= { ...own };
+    headers[lower] = value;
+  }
+  return headers ?? own;
 }
 
 /**
@@ -193,7 +227,7 @@ class StreamingHandler extends StoppableHandler {
       },
     });
     this.#body = body;
-    this.resolve({ status, headers: headersOf(rawHeaders), body });
+    this.resolve({ status, headers: answerHeadersOf(rawHeaders), body });
     return true;
   }
 
@@ -225,7 +259,7 @@ interface StreamedAnswer {
 }
 
 /** undici's raw header list as lower-case names; a repeated header keeps every value, in order. */
-function headersOf(raw: Buffer[]): Record<string, string | string[]> {
+function answerHeadersOf(raw: Buffer[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
@@ -251,18 +285,14 @@ function headersOf(raw: Buffer[]): Record<string, string | string[]> {
 function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target, limit: number): AxiosAdapter {
   return function undiciAdapter(config) {
     const { origin, prefix } = targetOf(config.baseURL ?? "");
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(config.headers ?? {})) {
-      if (typeof value === "string") headers[name] = value;
-    }
+    const headers = requestHeadersOf(config);
     let method: Dispatcher.HttpMethod = "GET";
     let body: string | undefined;
     if (config.method !== "get") {
       method = (config.method ?? "get").toUpperCase() as Dispatcher.HttpMethod;
       body = config.data as string | undefined;
-      // axios gives a body-less POST or PUT a form content type of its own: there is no form.
-      if (body === undefined) delete headers["Content-Type"];
     }
+    const cancellation = config.portico?.cancellation;
     const path = prefix + (config.url ?? "");
     const signal = (config.signal as AbortSignal | undefined) ?? undefined;
     // undici's whole answer travels as `data`: given headers, axios would
@@ -272,14 +302,14 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target, limi
       return new Promise<StreamedAnswer>((resolve, reject) => {
         agent.dispatch(
           { origin, path, method, headers, body },
-          new StreamingHandler(resolve, reject, config.cancellation, signal),
+          new StreamingHandler(resolve, reject, cancellation, signal),
         );
       }).then((streamed) => answer(config, streamed.status, streamed));
     }
     return new Promise<Collected>((resolve, reject) => {
       agent.dispatch(
         { origin, path, method, headers, body },
-        new CollectingHandler(resolve, reject, limit, config.cancellation, signal),
+        new CollectingHandler(resolve, reject, limit, cancellation, signal),
       );
     }).then((collected) => answer(config, collected.status, collected));
   };
@@ -322,6 +352,15 @@ export class HttpTransport implements Transport {
   constructor({ maxSockets = 256, maxBodyBytes = 8 * 1024 * 1024 }: HttpTransportOptions = {}) {
     this.#agent = new Agent({ connections: maxSockets, pipelining: 1 });
     this.#axios = leanAxios(undiciAdapter(this.#agent, (baseUrl) => this.#target(baseUrl), maxBodyBytes));
+  }
+
+  /**
+   * The axios instance every call of this transport goes through: a team
+   * adds its interceptors here (`transport.axios.interceptors.request.use`).
+   * Portico's own headers are in `config.portico` (see `PorticoCall`).
+   */
+  get axios(): AxiosInstance {
+    return this.#axios;
   }
 
   async get(request: TransportRequest): Promise<TransportResponse> {
@@ -374,14 +413,22 @@ export class HttpTransport implements Transport {
     const cancellation = request.cancellation;
     try {
       return (
-        await this.#axios.request<StreamedAnswer>({
-          url: request.path + queryString(request.query),
-          baseURL: request.baseUrl,
-          headers: request.headers,
-          responseType: "stream",
-          cancellation,
-          signal: cancellation === undefined ? request.signal : undefined,
-        })
+        await this.#axios.request<StreamedAnswer>(
+          cancellation === undefined
+            ? {
+                url: request.path + queryString(request.query),
+                baseURL: request.baseUrl,
+                responseType: "stream",
+                portico: new PorticoCall(request.headers, undefined),
+                signal: request.signal,
+              }
+            : {
+                url: request.path + queryString(request.query),
+                baseURL: request.baseUrl,
+                responseType: "stream",
+                portico: new PorticoCall(request.headers, cancellation),
+              },
+        )
       ).data;
     } catch (error) {
       throw this.#failure(request, error);
@@ -405,26 +452,30 @@ export class HttpTransport implements Transport {
     if (isCancelled(request)) throw new ClientClosedError();
     // The attempt's cancellation when the pipeline sent it, else the request's signal.
     const cancellation = request.cancellation;
-    const signal = cancellation === undefined ? request.signal : undefined;
+    const url = request.path + queryString(request.query);
     try {
-      // Two literal configs, so a GET's stays exactly what it was (axios merges every key it is given).
+      // Literal configs of as few keys as each needs: axios merges every key it is given.
       const response =
         write === undefined
-          ? await this.#axios.request<Collected>({
-              url: request.path + queryString(request.query),
-              baseURL: request.baseUrl,
-              headers: request.headers,
-              cancellation,
-              signal,
-            })
+          ? cancellation === undefined
+            ? await this.#axios.request<Collected>({
+                url,
+                baseURL: request.baseUrl,
+                portico: new PorticoCall(request.headers, undefined),
+                signal: request.signal,
+              })
+            : await this.#axios.request<Collected>({
+                url,
+                baseURL: request.baseUrl,
+                portico: new PorticoCall(request.headers, cancellation),
+              })
           : await this.#axios.request<Collected>({
-              url: request.path + queryString(request.query),
+              url,
               baseURL: request.baseUrl,
               method: write.method,
-              headers: write.headers,
               data: write.data,
-              cancellation,
-              signal,
+              portico: new PorticoCall(write.headers, cancellation),
+              ...(cancellation === undefined ? { signal: request.signal } : {}),
             });
       return response.data;
     } catch (error) {

@@ -12,7 +12,7 @@ export {
   GrpcTransport,
   type GrpcTransportOptions,
 } from "./grpc-transport.js";
-export { HttpTransport, type HttpTransportOptions } from "./http-transport.js";
+export { HttpTransport, type HttpTransportOptions, PorticoCall } from "./http-transport.js";
 export {
   INVENTORY_GRPC_SERVICE,
   INVENTORY_PROTO_OPTIONS,
