@@ -1,6 +1,7 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { CacheStoreKind, UpstreamOutcome } from "../client/upstream-observer.js";
 import type { CircuitState } from "../resilience/circuit-breaker-policy.js";
+import { CounterFamily, HistogramFamily } from "./metric-families.js";
 
 /** Every outcome an upstream call is counted under (zero-initialised per service). */
 export const UPSTREAM_OUTCOMES: readonly UpstreamOutcome[] = [
@@ -41,20 +42,21 @@ export interface GatewayMetricsOptions {
 export class GatewayMetrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: "portico_http_requests_total",
-    help: "Client requests answered, by route template, method and status.",
-    labelNames: ["route", "method", "status"] as const,
-    registers: [this.registry],
-  });
+  // Updated on every request and upstream call: families of plain-number children (metric-families.ts).
+  readonly httpRequests = new CounterFamily(
+    "portico_http_requests_total",
+    "Client requests answered, by route template, method and status.",
+    ["route", "method", "status"] as const,
+    this.registry,
+  );
 
-  readonly httpDuration = new Histogram({
-    name: "portico_http_request_duration_seconds",
-    help: "Time to answer a client request, by route template, method and status.",
-    labelNames: ["route", "method", "status"] as const,
-    buckets: HTTP_BUCKETS_S,
-    registers: [this.registry],
-  });
+  readonly httpDuration = new HistogramFamily(
+    "portico_http_request_duration_seconds",
+    "Time to answer a client request, by route template, method and status.",
+    ["route", "method", "status"] as const,
+    HTTP_BUCKETS_S,
+    this.registry,
+  );
 
   readonly degradedResponses = new Counter({
     name: "portico_http_degraded_responses_total",
@@ -70,27 +72,27 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly upstreamCalls = new Counter({
-    name: "portico_upstream_calls_total",
-    help: "Upstream calls (retries included in one call), by service and outcome: ok, error, timeout, short-circuited, rejected (bulkhead full or no instance), aborted.",
-    labelNames: ["service", "outcome"] as const,
-    registers: [this.registry],
-  });
+  readonly upstreamCalls = new CounterFamily(
+    "portico_upstream_calls_total",
+    "Upstream calls (retries included in one call), by service and outcome: ok, error, timeout, short-circuited, rejected (bulkhead full or no instance), aborted.",
+    ["service", "outcome"] as const,
+    this.registry,
+  );
 
-  readonly upstreamDuration = new Histogram({
-    name: "portico_upstream_call_duration_seconds",
-    help: "Duration of upstream calls, retries included, by service and outcome.",
-    labelNames: ["service", "outcome"] as const,
-    buckets: UPSTREAM_BUCKETS_S,
-    registers: [this.registry],
-  });
+  readonly upstreamDuration = new HistogramFamily(
+    "portico_upstream_call_duration_seconds",
+    "Duration of upstream calls, retries included, by service and outcome.",
+    ["service", "outcome"] as const,
+    UPSTREAM_BUCKETS_S,
+    this.registry,
+  );
 
-  readonly upstreamAttempts = new Counter({
-    name: "portico_upstream_attempts_total",
-    help: "Attempts at an upstream instance (a retried call makes several), by service and outcome.",
-    labelNames: ["service", "outcome"] as const,
-    registers: [this.registry],
-  });
+  readonly upstreamAttempts = new CounterFamily(
+    "portico_upstream_attempts_total",
+    "Attempts at an upstream instance (a retried call makes several), by service and outcome.",
+    ["service", "outcome"] as const,
+    this.registry,
+  );
 
   readonly retries = new Counter({
     name: "portico_upstream_retries_total",
@@ -176,7 +178,7 @@ export class GatewayMetrics {
 
   constructor({ services, processMetrics = true }: GatewayMetricsOptions) {
     for (const service of services) {
-      for (const outcome of UPSTREAM_OUTCOMES) this.upstreamCalls.inc({ service, outcome }, 0);
+      for (const outcome of UPSTREAM_OUTCOMES) this.upstreamCalls.child({ service, outcome });
       this.retries.inc({ service }, 0);
       this.coalesced.inc({ service }, 0);
       for (const store of CACHE_STORE_KINDS) {

@@ -1,25 +1,25 @@
-import type { Counter, Histogram } from "prom-client";
 import type { UpstreamOutcome } from "../client/upstream-observer.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
+import type { CounterChild, HistogramChild } from "./metric-families.js";
 
 /** The children of one upstream service and outcome. */
 export interface UpstreamSeries {
-  readonly calls: Counter.Internal;
-  readonly duration: Histogram.Internal<"service" | "outcome">;
+  readonly calls: CounterChild<"service" | "outcome">;
+  readonly duration: HistogramChild<"service" | "outcome">;
   /** `portico_upstream_attempts_total` of the same service and outcome. */
-  readonly attempts: Counter.Internal;
+  readonly attempts: CounterChild<"service" | "outcome">;
 }
 
 /** The children of one route, method and status. */
 export interface RequestSeries {
-  readonly count: Counter.Internal;
-  readonly duration: Histogram.Internal<"route" | "method" | "status">;
+  readonly count: CounterChild<"route" | "method" | "status">;
+  readonly duration: HistogramChild<"route" | "method" | "status">;
 }
 
 /**
  * The metric children updated on every request and upstream call, resolved
- * once per label set: prom-client hashes the labels on every update, so the
- * children are cached and the hot path only does map lookups.
+ * once per label set: the hot path does map lookups and arithmetic
+ * (`metric-families.ts`).
  */
 export class MetricSeries {
   readonly #metrics: GatewayMetrics;
@@ -40,9 +40,9 @@ export class MetricSeries {
     let series = byOutcome.get(outcome);
     if (series === undefined) {
       series = {
-        calls: this.#metrics.upstreamCalls.labels({ service, outcome }),
-        duration: this.#metrics.upstreamDuration.labels({ service, outcome }),
-        attempts: this.#metrics.upstreamAttempts.labels({ service, outcome }),
+        calls: this.#metrics.upstreamCalls.child({ service, outcome }),
+        duration: this.#metrics.upstreamDuration.child({ service, outcome }),
+        attempts: this.#metrics.upstreamAttempts.child({ service, outcome }),
       };
       byOutcome.set(outcome, series);
     }
@@ -65,8 +65,8 @@ export class MetricSeries {
     if (series === undefined) {
       const labels = { route, method, status: String(status) };
       series = {
-        count: this.#metrics.httpRequests.labels(labels),
-        duration: this.#metrics.httpDuration.labels(labels),
+        count: this.#metrics.httpRequests.child(labels),
+        duration: this.#metrics.httpDuration.child(labels),
       };
       byStatus.set(status, series);
     }
