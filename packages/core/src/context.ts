@@ -212,7 +212,7 @@ function lazyContext(
  */
 function derived(
   ctx: RequestContext,
-  changes: { identity?: Identity | undefined; cancellation?: Cancellation },
+  changes: { identity?: Identity | undefined; cancellation?: Cancellation; trace?: TraceContext },
 ): RequestContext {
   const cancellation =
     changes.cancellation ?? (ctx instanceof LazyRequestContext ? ctx.cancellation : undefined);
@@ -223,7 +223,7 @@ function derived(
     ctx.deadline,
     cancellation,
     "identity" in changes ? changes.identity : ctx.identity,
-    ctx.trace,
+    changes.trace ?? ctx.trace,
     ctx.timings,
     ctx.compositions,
   );
@@ -237,6 +237,11 @@ export function withIdentity(ctx: RequestContext, identity: Identity | undefined
 /** A copy of `ctx` whose stop is `cancellation`, e.g. one a composition aborts when a required part fails. */
 export function withCancellation(ctx: RequestContext, cancellation: Cancellation): RequestContext {
   return derived(ctx, { cancellation });
+}
+
+/** A copy of `ctx` whose trace is `trace` (a span's: the request's SERVER span, a part's span). */
+export function withTrace(ctx: RequestContext, trace: TraceContext): RequestContext {
+  return derived(ctx, { trace });
 }
 
 /** A copy of `ctx` with another signal (and so no cancellation: the signal is its stop). */

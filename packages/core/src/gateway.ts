@@ -2,7 +2,7 @@ import { jwtVerifier, type TokenVerifier } from "./auth/jwt-verifier.js";
 import type { CacheStore } from "./cache/cache-store.js";
 import { SingleFlight } from "./cache/single-flight.js";
 import { AmqpTransport, queueBalancer } from "./client/amqp-transport.js";
-import { GrpcTransport } from "./client/grpc-transport.js";
+import { type GrpcRouter, GrpcTransport } from "./client/grpc-transport.js";
 import { HttpTransport } from "./client/http-transport.js";
 import { inventoryGrpcRoutes } from "./client/inventory-grpc.js";
 import { ServiceClient } from "./client/service-client.js";
@@ -23,6 +23,11 @@ import { logBrokerEvents } from "./messaging/broker-log.js";
 import { RequestReplyClient } from "./messaging/request-reply-client.js";
 import { GatewayObservability } from "./observability/gateway-observability.js";
 import { watchRedisDegraded } from "./observability/redis-degraded-gauge.js";
+import {
+  createGatewayTracing,
+  type GatewayTracing,
+  type TracedTransport,
+} from "./observability/tracing/gateway-tracing.js";
 import { createUpstreamPolicy } from "./resilience/upstream-policy.js";
 import { ShopApi } from "./services/shop-api.js";
 
@@ -57,6 +62,13 @@ export interface Gateway {
   /** The shared Redis connection (`REDIS_URL`) behind caches and rate limits, or undefined. */
   readonly redis: Fleet["redis"];
   /**
+   * Spans exported over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT`): the edge's
+   * SERVER spans (`createGatewayApp` passes `tracing.requests` on) and each
+   * client's CLIENT spans. Undefined when tracing is off: the SDK is then
+   * never loaded. Flushed and shut down by `close`.
+   */
+  readonly tracing: GatewayTracing | undefined;
+  /**
    * Resolves once the registry has its first instance list (and Redis had a
    * moment to connect); rejects with `RegistryUnavailableError` when etcd
    * does not answer within `DISCOVERY_WAIT_MS`. `runBff` waits for it.
@@ -79,6 +91,11 @@ export interface GatewayDeps {
   broker?: BrokerConnection;
   /** Metrics, logs and status (else a fresh one with a silent logger; `runBff` passes its own). */
   observability?: GatewayObservability;
+  /**
+   * Another tracing (else one from `config.tracing`, or none), e.g. over
+   * the SDK's in-memory exporter; its owner shuts it down.
+   */
+  tracing?: GatewayTracing;
 }
 
 /**
@@ -94,7 +111,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   // DISCOVERY picks the registry, REDIS_URL the stores (shared, degrading to memory).
   const fleet = createFleet(config, observability.logger);
   // INVENTORY_TRANSPORT=grpc: inventory keeps its name everywhere; only its transport and instances differ.
-  const inventoryOverGrpc = config.inventoryTransport === "grpc" ? grpcInventory(config) : undefined;
+  const grpcRoutes = config.inventoryTransport === "grpc" ? inventoryGrpcRoutes() : undefined;
+  const inventoryOverGrpc = grpcRoutes === undefined ? undefined : grpcInventory(config, grpcRoutes);
+  // OTEL_EXPORTER_OTLP_ENDPOINT: the SDK is loaded here, and only then.
+  const tracing =
+    deps.tracing ?? (config.tracing === undefined ? undefined : createGatewayTracing(config.tracing));
   const registry =
     deps.registry ??
     discoveredRegistry(fleet, inventoryOverGrpc !== undefined) ??
@@ -154,6 +175,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     // Services are transport-agnostic: only the transport (and its "instance", the queue) differ.
     const overAmqp = service === "shipping" ? shippingOverAmqp : undefined;
     const overGrpc = service === "inventory" ? inventoryOverGrpc : undefined;
+    // Spans are named after the transport's conventions (HTTP, gRPC, messaging).
+    const traced: TracedTransport =
+      overAmqp !== undefined
+        ? { kind: "amqp" }
+        : overGrpc !== undefined && grpcRoutes !== undefined
+          ? { kind: "grpc", routes: grpcRoutes }
+          : { kind: "http" };
     clients[service] = new ServiceClient({
       service,
       balancer: overAmqp ? queueBalancer(config.amqpShippingQueue) : balancing.balancer(service),
@@ -164,6 +192,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       bulkhead,
       singleFlight,
       observer,
+      tracer: tracing?.attempts(service, traced),
       freshCache:
         serviceConfig.cacheTtlS > 0 ? { store: freshStore, ttlS: serviceConfig.cacheTtlS } : undefined,
     });
@@ -185,6 +214,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     observer,
     balancing,
     redis: fleet.redis,
+    tracing,
     ready: () => fleet.ready(registry),
     async close() {
       observability.close();
@@ -201,6 +231,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       fleet.close();
       await shippingOverAmqp?.close();
       if (deps.broker === undefined) await broker?.close();
+      // Last: the spans of every request, and of calls the closing cut short, are out first.
+      if (deps.tracing === undefined) await tracing?.shutdown();
     },
   };
 }
@@ -219,9 +251,9 @@ function amqpShipping(config: GatewayConfig, broker: BrokerConnection): AmqpTran
  * `INVENTORY_TRANSPORT=grpc`: `GET /stock/{id}` and `GET /stock?ids=` become
  * `GetStock` and `BatchGetStock`, with inventory's timeout as the gRPC deadline.
  */
-function grpcInventory(config: GatewayConfig): GrpcTransport {
+function grpcInventory(config: GatewayConfig, routes: GrpcRouter): GrpcTransport {
   return new GrpcTransport({
-    routes: inventoryGrpcRoutes(),
+    routes,
     timeoutMs: config.services.inventory.timeoutMs,
     probeTimeoutMs: Math.min(1000, config.outlier.healthCheckIntervalMs),
   });

@@ -25,6 +25,15 @@ describe("lazyRequire", () => {
 const HEAVY = ["etcd3", "ioredis", "amqplib"] as const;
 // etcd3 loads the gRPC stack too, so these are reported apart, before any etcd registry.
 const GRPC = ["@grpc/grpc-js", "@grpc/proto-loader"] as const;
+// The OpenTelemetry SDK: only OTEL_EXPORTER_OTLP_ENDPOINT loads it. (Not the API, a
+// no-op facade of a few kB that prom-client loads for its exemplars anyway.)
+const OTEL = [
+  "@opentelemetry/core",
+  "@opentelemetry/exporter-trace-otlp-http",
+  "@opentelemetry/exporter-trace-otlp-proto",
+  "@opentelemetry/resources",
+  "@opentelemetry/sdk-trace-base",
+] as const;
 const coreDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The child: import core, wire a default gateway, then use each optional backend once. */
@@ -36,11 +45,26 @@ const among = (names) => names.filter((name) =>
   Object.keys(require.cache).some((path) => path.includes(sep + "node_modules" + sep + name.replace("/", sep) + sep)));
 const loaded = () => among(${JSON.stringify(HEAVY)});
 const grpcLoaded = () => among(${JSON.stringify(GRPC)});
+const otelLoaded = () => among(${JSON.stringify(OTEL)});
 const report = {};
 const core = await import("./index.js");
 report.afterImport = loaded();
+report.otelAfterImport = otelLoaded();
 const gateway = core.createGateway(core.loadGatewayConfig({}, { defaultPort: 0 }));
 report.afterStaticGateway = loaded();
+// A request through the edge and an upstream call (refused): the whole path, untraced.
+const { createServer } = await import("node:http");
+const server = createServer(core.createGatewayApp({ requestDeadlineMs: 500, gateway }).finish());
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+await fetch("http://127.0.0.1:" + server.address().port + "/nowhere").then((r) => r.arrayBuffer());
+await gateway.shop.stock(core.createRequestContext({ deadlineMs: 500 }), "p1").catch(() => undefined);
+server.close();
+report.otelAfterUntracedRequest = otelLoaded();
+const traced = core.createGateway(
+  core.loadGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1" }, { defaultPort: 0 }),
+);
+report.otelAfterTracedGateway = otelLoaded();
+await traced.close();
 report.grpcAfterStaticGateway = grpcLoaded();
 const grpcGateway = core.createGateway(core.loadGatewayConfig({ INVENTORY_TRANSPORT: "grpc" }, { defaultPort: 0 }));
 report.grpcAfterGrpcGateway = grpcLoaded();
@@ -61,6 +85,9 @@ process.stdout.write(JSON.stringify(report), () => process.exit(0));
 
 interface Report {
   afterImport: string[];
+  otelAfterImport: string[];
+  otelAfterUntracedRequest: string[];
+  otelAfterTracedGateway: string[];
   afterStaticGateway: string[];
   grpcAfterStaticGateway: string[];
   grpcAfterGrpcGateway: string[];
@@ -133,6 +160,20 @@ describe("optional backends load only when used (gateway RSS)", () => {
     expect(report.grpcAfterStaticGateway).toEqual([]);
     expect(report.grpcAfterGrpcGateway).toEqual(["@grpc/proto-loader"]);
     expect(report.grpcAfterGrpcCall).toEqual(["@grpc/grpc-js", "@grpc/proto-loader"]);
+  });
+
+  it("a BFF without OTEL_EXPORTER_OTLP_ENDPOINT never loads the OpenTelemetry SDK, even serving a request", () => {
+    expect(report.otelAfterImport).toEqual([]);
+    expect(report.otelAfterUntracedRequest).toEqual([]);
+  });
+
+  it("with the endpoint, the gateway loads the SDK and the exporter of its protocol only (http/protobuf)", () => {
+    expect(report.otelAfterTracedGateway).toEqual([
+      "@opentelemetry/core",
+      "@opentelemetry/exporter-trace-otlp-proto",
+      "@opentelemetry/resources",
+      "@opentelemetry/sdk-trace-base",
+    ]);
   });
 
   it("a Redis connection loads ioredis, an etcd registry etcd3, a broker connection amqplib", () => {

@@ -51,6 +51,20 @@ const HTTP_STATUS_OF: Readonly<Record<number, number>> = {
 };
 
 /**
+ * A gRPC call's answer as HTTP would say it (`status`, `body`), with the
+ * gRPC status it came with: what a trace's `rpc.grpc.status_code` shows.
+ */
+export interface GrpcAnswer extends TransportResponse {
+  readonly grpcStatus: number;
+}
+
+/** The gRPC status of an answer `GrpcTransport` gave; undefined for another transport's. */
+export function grpcStatusOfAnswer(response: { readonly status: number }): number | undefined {
+  const grpcStatus = (response as Partial<GrpcAnswer>).grpcStatus;
+  return typeof grpcStatus === "number" ? grpcStatus : undefined;
+}
+
+/**
  * What a failed gRPC call means, as an HTTP transport would say it: an
  * answer with a status (resolved), or the error HTTP would throw.
  * `UNAVAILABLE` is a connection refused or dropped before any answer
@@ -70,7 +84,7 @@ export function grpcStatusAnswer(
   timeoutMs: number,
   /** True when the channel never connected (refused, unreachable): the call was not sent at all. */
   notSent = false,
-): TransportResponse {
+): GrpcAnswer {
   switch (code) {
     case GRPC_STATUS.UNAVAILABLE:
       throw new UpstreamConnectionError(service, true, cause, notSent);
@@ -79,6 +93,6 @@ export function grpcStatusAnswer(
     case GRPC_STATUS.CANCELLED:
       throw new UpstreamConnectionError(service, false, cause);
     default:
-      return { status: HTTP_STATUS_OF[code] ?? 500, body: undefined };
+      return { status: HTTP_STATUS_OF[code] ?? 500, body: undefined, grpcStatus: code };
   }
 }

@@ -62,7 +62,12 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 describe("GrpcTransport", () => {
   it("answers GetStock as the HTTP API's JSON, with the request id and trace context as metadata", async () => {
     const answer = await transport.get(request());
-    expect(answer).toEqual({ status: 200, body: { productId: "p1", available: 3 } });
+    // With the gRPC status it came with, for the attempt's span.
+    expect(answer).toEqual({
+      status: 200,
+      body: { productId: "p1", available: 3 },
+      grpcStatus: GRPC_STATUS.OK,
+    });
     expect(inventory.calls).toHaveLength(1);
     expect(inventory.calls[0]).toMatchObject({
       method: "GetStock",
@@ -95,6 +100,7 @@ describe("GrpcTransport", () => {
           { productId: "p2", available: 0 },
         ],
       },
+      grpcStatus: GRPC_STATUS.OK,
     });
     expect(inventory.calls.map((call) => [call.method, call.request])).toEqual([
       ["BatchGetStock", { productIds: ["p1", "nope", "p2"] }],
@@ -108,7 +114,7 @@ describe("GrpcTransport", () => {
 
   it("answers NOT_FOUND as a 404: an answer, not a failure", async () => {
     const answer = await transport.get(request({ path: "/stock/nope" }));
-    expect(answer).toEqual({ status: 404, body: undefined });
+    expect(answer).toEqual({ status: 404, body: undefined, grpcStatus: GRPC_STATUS.NOT_FOUND });
   });
 
   it.each([
@@ -121,7 +127,7 @@ describe("GrpcTransport", () => {
     ["PERMISSION_DENIED", 403, GRPC_STATUS.PERMISSION_DENIED],
   ])("answers %s as a %i", async (_name, httpStatus, code) => {
     inventory.answer(() => ({ code }));
-    expect(await transport.get(request())).toEqual({ status: httpStatus, body: undefined });
+    expect(await transport.get(request())).toEqual({ status: httpStatus, body: undefined, grpcStatus: code });
   });
 
   it("fails UNAVAILABLE from the service as a connection error before any answer: retryable, counted", async () => {

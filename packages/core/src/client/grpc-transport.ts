@@ -8,7 +8,7 @@ import {
   UpstreamConnectionError,
 } from "../errors/index.js";
 import { lazyRequire } from "../lazy-require.js";
-import { grpcStatusAnswer } from "./grpc-status.js";
+import { GRPC_STATUS, type GrpcAnswer, grpcStatusAnswer } from "./grpc-status.js";
 import {
   isCancelled,
   type Transport,
@@ -112,7 +112,8 @@ export class GrpcTransport implements Transport {
     };
   }
 
-  async get(request: TransportRequest): Promise<TransportResponse> {
+  /** Resolves with the answer and the gRPC status it came with (`GrpcAnswer`, for traces). */
+  async get(request: TransportRequest): Promise<GrpcAnswer> {
     // A caller already gone: no call is even started.
     if (isCancelled(request)) throw new ClientClosedError();
     const route = this.#routes(request.path, request.query);
@@ -145,7 +146,7 @@ export class GrpcTransport implements Transport {
         throw error;
       }
     };
-    return new Promise<TransportResponse>((resolve, reject) => {
+    return new Promise<GrpcAnswer>((resolve, reject) => {
       // The pipeline's cancellation when there is one (no AbortSignal made for the call), else the signal.
       const { cancellation } = request;
       const stopListening = () => {
@@ -172,7 +173,7 @@ export class GrpcTransport implements Transport {
             } catch (failure) {
               reject(failure);
             }
-          } else resolve({ status: 200, body: value });
+          } else resolve({ status: 200, body: value, grpcStatus: GRPC_STATUS.OK });
         },
       );
       // Cancelling sends RST_STREAM: the service sees the call end, as an HTTP service sees its socket close.

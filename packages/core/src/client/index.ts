@@ -5,7 +5,8 @@ export {
   queueBalancer,
   queueInstance,
 } from "./amqp-transport.js";
-export { GRPC_STATUS, grpcStatusAnswer } from "./grpc-status.js";
+export type { AttemptSpan, AttemptTracer } from "./attempt-tracer.js";
+export { GRPC_STATUS, type GrpcAnswer, grpcStatusAnswer, grpcStatusOfAnswer } from "./grpc-status.js";
 export {
   type GrpcRoute,
   type GrpcRouter,

@@ -2,7 +2,13 @@ import type { z } from "zod";
 import type { CacheStore } from "../cache/cache-store.js";
 import type { SingleFlight } from "../cache/single-flight.js";
 import type { Cancellation } from "../cancellation.js";
-import { isAborted, type PolicyContext, type RequestContext, traceparentOf } from "../context.js";
+import {
+  isAborted,
+  type PolicyContext,
+  type RequestContext,
+  type TraceContext,
+  traceparentOf,
+} from "../context.js";
 import type { LoadBalancer } from "../discovery/load-balancer.js";
 import type { ServiceInstance } from "../discovery/service-registry.js";
 import {
@@ -16,6 +22,7 @@ import {
 import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Pipeline } from "../resilience/policy.js";
+import type { AttemptSpan, AttemptTracer } from "./attempt-tracer.js";
 import {
   PipelineRequest,
   queryString,
@@ -43,6 +50,12 @@ export interface ServiceClientOptions {
   freshCache?: { store: CacheStore; ttlS: number } | undefined;
   /** Told of every call and attempt (metrics, logs, load balancing). */
   observer?: UpstreamObserver | undefined;
+  /**
+   * Opens a CLIENT span per attempt when spans are exported
+   * (`OTEL_EXPORTER_OTLP_ENDPOINT`); each attempt then sends its own
+   * `traceparent`, naming its span. Without it, nothing is traced.
+   */
+  tracer?: AttemptTracer | undefined;
 }
 
 export interface GetOptions {
@@ -179,7 +192,7 @@ export class ServiceClient {
     headers.traceparent = traceparentOf(ctx.trace);
     try {
       return await this.#run(ctx, this.#options.writePolicy, (attemptCtx, instance) =>
-        this.#writeAttempt(attemptCtx, instance, method, path, options, headers),
+        this.#writeAttempt(attemptCtx, instance, method, path, options, headers, ctx.trace),
       );
     } finally {
       // A failed or timed-out write may have happened too: forget on every outcome.
@@ -209,8 +222,14 @@ export class ServiceClient {
       return await this.#run(ctx, this.#options.policy, async (attemptCtx, instance) => {
         // The attempt ends with the headers (the body is the caller's): balancers and ejection learn its outcome.
         const attemptStarted = performance.now();
+        const tracer = this.#options.tracer;
+        const span =
+          tracer === undefined
+            ? undefined
+            : tracer.start(ctx.trace, "GET", instance, path, options.query, headers);
         let answer: StreamResponse;
         try {
+          const sent = span === undefined ? headers : span.headers;
           const cancellation = attemptCtx.cancellation;
           answer = await open(
             cancellation === undefined
@@ -219,7 +238,7 @@ export class ServiceClient {
                   baseUrl: instance.url,
                   path,
                   query: options.query,
-                  headers,
+                  headers: sent,
                   signal: attemptCtx.signal,
                 }
               : new PipelineRequest(
@@ -227,24 +246,25 @@ export class ServiceClient {
                   instance.url,
                   path,
                   options.query,
-                  headers,
+                  sent,
                   cancellation,
                   attemptCtx.deadline,
                 ),
           );
         } catch (error) {
-          this.#reportAttempt(attemptCtx, instance, attemptStarted, undefined, error);
+          this.#reportAttempt(attemptCtx, instance, attemptStarted, undefined, error, span);
           throw error;
         }
+        span?.answered(answer);
         if (answer.status >= 500) {
           // Nobody reads this body: a destroyed stream without an 'error' listener crashes the process.
           answer.body.on("error", () => {});
           answer.body.destroy();
           const failure = new UpstreamStatusError(this.service, answer.status);
-          this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status, failure);
+          this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status, failure, span);
           throw failure;
         }
-        this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status);
+        this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status, undefined, span);
         return answer;
       });
     } finally {
@@ -272,7 +292,8 @@ export class ServiceClient {
     return this.#run(
       ctx,
       this.#options.policy,
-      (attemptCtx, instance) => this.#attempt(attemptCtx, instance, path, schema, options, headers),
+      (attemptCtx, instance) =>
+        this.#attempt(attemptCtx, instance, path, schema, options, headers, ctx.trace),
       cancellation,
     );
   }
@@ -322,14 +343,20 @@ export class ServiceClient {
     }
   }
 
-  /** Tells the observer how one attempt at `instance` ended: ok (no `error`), or failed. */
+  /**
+   * Tells the observer how one attempt at `instance` ended: ok (no
+   * `error`), or failed; and ends its span, when it has one.
+   */
   #reportAttempt(
     attemptCtx: PolicyContext,
     instance: ServiceInstance,
     started: number,
     status: number | undefined,
     error?: unknown,
+    span?: AttemptSpan,
   ): void {
+    if (span !== undefined)
+      span.end(error === undefined || !isAborted(attemptCtx) ? error : reasonOf(attemptCtx));
     const observer = this.#options.observer;
     if (observer?.attempt === undefined) return;
     const durationMs = performance.now() - started;
@@ -357,8 +384,15 @@ export class ServiceClient {
     schema: S,
     options: GetOptions,
     headers: Readonly<Record<string, string>>,
+    trace: TraceContext,
   ): Promise<z.output<S>> {
     const started = performance.now();
+    const tracer = this.#options.tracer;
+    let span: AttemptSpan | undefined;
+    if (tracer !== undefined) {
+      span = tracer.start(trace, "GET", instance, path, options.query, headers);
+      headers = span.headers;
+    }
     let status: number | undefined;
     try {
       const cancellation = attemptCtx.cancellation;
@@ -383,11 +417,12 @@ export class ServiceClient {
             ),
       );
       status = response.status;
+      span?.answered(response);
       const value = this.#answer(status, response.body, schema);
-      this.#reportAttempt(attemptCtx, instance, started, status);
+      this.#reportAttempt(attemptCtx, instance, started, status, undefined, span);
       return value;
     } catch (error) {
-      this.#reportAttempt(attemptCtx, instance, started, status, error);
+      this.#reportAttempt(attemptCtx, instance, started, status, error, span);
       throw error;
     }
   }
@@ -400,8 +435,15 @@ export class ServiceClient {
     path: string,
     options: SendOptions<S>,
     headers: Readonly<Record<string, string>>,
+    trace: TraceContext,
   ): Promise<z.output<S>> {
     const started = performance.now();
+    const tracer = this.#options.tracer;
+    let span: AttemptSpan | undefined;
+    if (tracer !== undefined) {
+      span = tracer.start(trace, method, instance, path, undefined, headers);
+      headers = span.headers;
+    }
     let status: number | undefined;
     try {
       const response = await this.#options.transport.send({
@@ -416,11 +458,12 @@ export class ServiceClient {
         deadline: attemptCtx.deadline,
       });
       status = response.status;
+      span?.answered(response);
       const value = this.#writeAnswer(status, response.body, options.schema);
-      this.#reportAttempt(attemptCtx, instance, started, status);
+      this.#reportAttempt(attemptCtx, instance, started, status, undefined, span);
       return value;
     } catch (error) {
-      this.#reportAttempt(attemptCtx, instance, started, status, error);
+      this.#reportAttempt(attemptCtx, instance, started, status, error, span);
       throw error;
     }
   }

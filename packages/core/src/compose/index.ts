@@ -4,4 +4,5 @@ export {
   reportComposition,
   withCompositionSink,
 } from "./composition-sink.js";
+export { type PartSpan, type PartTracing, partTracingOf } from "./part-tracing.js";
 export { Composition, type CompositionResult, composition, type PartSpec } from "./plan.js";

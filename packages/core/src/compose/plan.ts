@@ -4,6 +4,7 @@ import { type RequestContext, withCancellation } from "../context.js";
 import { DeadlineExceededError, withoutStackTraces } from "../errors/index.js";
 import type { DegradedKind, FallbackPolicy } from "../resilience/fallback-policy.js";
 import { type PartReport, reportComposition } from "./composition-sink.js";
+import { type PartSpan, partTracingOf } from "./part-tracing.js";
 
 export interface PartSpec<I, D, K extends keyof D, T> {
   /** Parts whose values this one needs; it starts as soon as they are all ready. */
@@ -79,6 +80,8 @@ export class Composition<I, D extends Record<string, unknown>> {
     const degraded: Record<string, DegradedKind> = {};
     const reports: PartReport[] = [];
     const promises = new Map<string, Promise<unknown>>();
+    // Spans exported: each part gets its own, and its calls run under it.
+    const tracing = partTracingOf(ctx.trace);
 
     const runPart = async (
       name: string,
@@ -86,18 +89,31 @@ export class Composition<I, D extends Record<string, unknown>> {
       deps: Record<string, unknown>,
     ): Promise<unknown> => {
       const partStart = performance.now();
-      const report = (outcome: PartReport["outcome"]) =>
+      let span: PartSpan | undefined;
+      const report = (outcome: PartReport["outcome"]) => {
         reports.push({
           name,
           startMs: partStart - started,
           durationMs: performance.now() - partStart,
           outcome,
         });
+        if (span !== undefined) span.end(outcome);
+      };
       if (spec.when !== undefined && !spec.when(input)) {
         report("skipped");
         return spec.otherwise;
       }
-      const call = () => spec.run(partCtx, input, deps);
+      let call = () => spec.run(partCtx, input, deps);
+      if (tracing !== undefined) {
+        const traced = tracing.startPart(name, spec.degradedAs ?? name, partCtx);
+        span = traced;
+        // A fallback swallows the failure: the span keeps why the part was degraded.
+        call = () =>
+          spec.run(traced.ctx, input, deps).catch((error: unknown) => {
+            traced.failed(error);
+            throw error;
+          });
+      }
       if (spec.fallback === undefined) {
         try {
           const value = await call();

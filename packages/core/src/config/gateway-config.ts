@@ -8,6 +8,7 @@ import {
   SERVICE_NAMES,
   type ServiceName,
 } from "./services.js";
+import { loadTracingConfig, type TracingConfig } from "./tracing-config.js";
 
 export interface ServiceConfig {
   /** Base URLs of the static instances (load balanced). */
@@ -83,6 +84,11 @@ export interface GatewayConfig {
   readonly compression: "on" | "off";
   /** `CLIENT_MAX_AGE_S`: `max-age` of anonymous, fully fresh composite answers. */
   readonly clientMaxAgeS: number;
+  /**
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` and the other OpenTelemetry variables:
+   * how spans are exported; undefined (the default) exports nothing.
+   */
+  readonly tracing: TracingConfig | undefined;
   readonly services: Readonly<Record<ServiceName, ServiceConfig>>;
 }
 
@@ -92,7 +98,7 @@ export interface LoadConfigOptions {
   /**
    * The app's name (`mobile-bff`): the default `REDIS_KEY_PREFIX` is
    * `portico:<app>:` (contract 4), so two deployments on one Redis stay apart.
-   * Without it, `portico:`.
+   * Without it, `portico:`. Also the default `OTEL_SERVICE_NAME` (else `portico`).
    */
   appName?: string;
 }
@@ -222,6 +228,7 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
     headersTimeoutMs: readVar(env, "HEADERS_TIMEOUT_MS", int(100, 600_000), "10000"),
     compression: readVar(env, "COMPRESSION", z.enum(["on", "off"]), "on"),
     clientMaxAgeS: readVar(env, "CLIENT_MAX_AGE_S", int(0, 31_536_000), "0"),
+    tracing: loadTracingConfig(env, options.appName ?? "portico"),
     services,
   };
 }

@@ -15,3 +15,10 @@ export {
   SERVICE_NAMES,
   type ServiceName,
 } from "./services.js";
+export {
+  loadTracingConfig,
+  type OtlpProtocol,
+  TRACES_SAMPLERS,
+  type TracesSamplerName,
+  type TracingConfig,
+} from "./tracing-config.js";

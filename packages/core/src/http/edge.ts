@@ -23,6 +23,7 @@ import { Exchange } from "./exchange.js";
 import { countQueryParams, EDGE_LIMITS, hasBody, readBody } from "./limits.js";
 import { type LoadShedder, loadShedding } from "./load-shedding.js";
 import { problemOf } from "./problem.js";
+import type { RequestSpan, RequestTracer } from "./request-tracer.js";
 import {
   API_SECURITY_HEADERS,
   API_SECURITY_HEADERS_FLAT,
@@ -62,6 +63,13 @@ export interface EdgeInit {
   readonly fallback: RequestListener;
   /** Told of unexpected errors (bugs); default the observability's logger. */
   readonly onUnexpectedError?: ((error: unknown, path: string) => void) | undefined;
+  /**
+   * Opens a SERVER span per client request (not the ops routes) when spans
+   * are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`): the client's
+   * `traceparent` is then continued by the SDK's propagator, not
+   * `continueTrace`. Without it nothing is traced.
+   */
+  readonly tracer?: RequestTracer | undefined;
 }
 
 /** What a WebSocket endpoint gets once the edge let its handshake through. */
@@ -113,10 +121,19 @@ export class Edge {
   readonly #observability: GatewayObservability | undefined;
   readonly #fallback: RequestListener;
   readonly #onUnexpected: (error: unknown, path: string) => void;
+  readonly #tracer: RequestTracer | undefined;
 
-  constructor({ requestDeadlineMs, edge = {}, observability, fallback, onUnexpectedError }: EdgeInit) {
+  constructor({
+    requestDeadlineMs,
+    edge = {},
+    observability,
+    fallback,
+    onUnexpectedError,
+    tracer,
+  }: EdgeInit) {
     this.#deadlineMs = requestDeadlineMs;
     this.#observability = observability;
+    this.#tracer = tracer;
     this.#fallback = fallback;
     this.#cors = new CorsPolicy({ origins: edge.corsOrigins ?? [] });
     this.#writer = new AnswerWriter({
@@ -172,14 +189,21 @@ export class Edge {
     // The request's stop; a standard signal is made from it only if something reads `ctx.signal`.
     const cancellation = new Cancellation();
     const idHeader = req.headers["x-request-id"];
-    const traceparent = req.headers.traceparent;
-    const ctx = createRequestContext({
+    // Traced, the SDK's propagator continues the client's traceparent: core's own parse is not needed.
+    const tracer = ops === undefined ? this.#tracer : undefined;
+    const traceparent = tracer === undefined ? req.headers.traceparent : undefined;
+    let ctx = createRequestContext({
       requestId: acceptRequestId(Array.isArray(idHeader) ? idHeader[0] : idHeader),
       deadlineMs: this.#deadlineMs,
       cancellation,
       traceparent: Array.isArray(traceparent) ? traceparent[0] : traceparent,
       ...(capture === undefined ? {} : { compositions: capture }),
     });
+    let span: RequestSpan | undefined;
+    if (tracer !== undefined) {
+      span = tracer.startRequest(ctx, req, method, path);
+      ctx = span.ctx;
+    }
     const flight: Flight = {
       req,
       res,
@@ -197,12 +221,16 @@ export class Edge {
     res.once("close", () => {
       if (!res.writableFinished) cancellation.abort(new ClientClosedError());
       if (flight.entered) this.load.leave();
+      if (observability === undefined && span === undefined) return;
+      const route = flight.route === UNMATCHED_ROUTE ? expressRouteOf(req) : flight.route;
+      const status = res.writableFinished ? res.statusCode : 499;
+      span?.end(route === UNMATCHED_ROUTE ? undefined : route, status);
       if (observability === undefined) return;
       observability.recordRequest({
         method,
-        route: flight.route === UNMATCHED_ROUTE ? expressRouteOf(req) : flight.route,
+        route,
         path,
-        status: res.writableFinished ? res.statusCode : 499,
+        status,
         durationMs: performance.now() - started,
         requestId: flight.ctx.requestId,
         traceId: flight.ctx.trace.traceId,

@@ -18,7 +18,8 @@ export interface GatewayAppOptions {
   /**
    * The gateway whose observability the app exposes: `/readyz`, `/metrics`,
    * `/admin*` (behind `ADMIN_TOKEN`), request metrics and one log line per
-   * request. Without it the app has `/healthz` only.
+   * request, and its tracing when spans are exported. Without it the app
+   * has `/healthz` only.
    */
   gateway?: Gateway;
 }
@@ -63,6 +64,8 @@ export function createGatewayApp({
     observability,
     fallback: app,
     onUnexpectedError,
+    // OTEL_EXPORTER_OTLP_ENDPOINT: a SERVER span per client request.
+    tracer: gateway?.tracing?.requests,
   });
   edge.opsRoutes({ "/healthz": { get: () => HEALTHY } });
   if (observability !== undefined) {

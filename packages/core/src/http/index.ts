@@ -50,6 +50,7 @@ export {
   sendProblem,
   writeProblem,
 } from "./problem.js";
+export type { RequestSpan, RequestTracer } from "./request-tracer.js";
 export {
   API_SECURITY_HEADERS,
   API_SECURITY_HEADERS_FLAT,

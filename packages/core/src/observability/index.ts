@@ -32,4 +32,11 @@ export {
   type WindowSummary,
 } from "./rolling-window.js";
 export { type FeedSubscriber, StatusFeed, type StatusFeedOptions } from "./status-feed.js";
+export {
+  createGatewayTracing,
+  type GatewayTracing,
+  type GatewayTracingOptions,
+  TRACE_ATTRIBUTES,
+  type TracedTransport,
+} from "./tracing/index.js";
 export type { ObservedClient } from "./upstream-stats.js";
