@@ -107,6 +107,14 @@ describe("ServerTimings", () => {
   it("has no header when nothing was called", () => {
     expect(new ServerTimings().header()).toBeUndefined();
   });
+
+  it("renders calls recorded after the header was read", () => {
+    const timings = new ServerTimings();
+    timings.record("catalog", 1);
+    expect(timings.header()).toBe("catalog;dur=1.0");
+    timings.record("pricing", 2);
+    expect(timings.header()).toBe("catalog;dur=1.0, pricing;dur=2.0");
+  });
 });
 
 describe("createRequestContext", () => {

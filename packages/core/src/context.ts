@@ -13,9 +13,12 @@ export interface Identity {
 /** Per-service time spent upstream, rendered as the `Server-Timing` header. */
 export class ServerTimings {
   readonly #entries = new Map<string, number>();
+  // The header is read twice per request (the answer, the log line): built once.
+  #header: string | undefined;
 
   record(service: string, durationMs: number): void {
     this.#entries.set(service, (this.#entries.get(service) ?? 0) + durationMs);
+    this.#header = undefined;
   }
 
   get size(): number {
@@ -28,10 +31,13 @@ export class ServerTimings {
 
   /** `catalog;dur=12.4, pricing;dur=3.1`, or undefined when nothing was called. */
   header(): string | undefined {
-    if (this.#entries.size === 0) return undefined;
-    const parts: string[] = [];
-    for (const [service, ms] of this.#entries) parts.push(`${service};dur=${ms.toFixed(1)}`);
-    return parts.join(", ");
+    if (this.#entries.size === 0 || this.#header !== undefined) return this.#header;
+    let header = "";
+    for (const [service, ms] of this.#entries) {
+      header += `${header === "" ? "" : ", "}${service};dur=${ms.toFixed(1)}`;
+    }
+    this.#header = header;
+    return header;
   }
 }
 
