@@ -164,6 +164,7 @@ export interface RecordedRequest {
   query: string;
   requestId: string | null;
   traceparent: string | null;
+  idempotencyKey: string | null;
 }
 
 /** What the demo services received (optionally of one service). */
@@ -172,6 +173,12 @@ export async function recordedRequests(shop: DemoShop, service?: ServiceName): P
   const response = await fetch(`${shop.control}/_requests${query}`);
   const body = (await response.json()) as { items: RecordedRequest[] };
   return body.items;
+}
+
+/** How many orders the demo shop has placed since its last reset. */
+export async function ordersPlaced(shop: DemoShop): Promise<number> {
+  const response = await fetch(`${shop.control}/_admin/orders/count`);
+  return ((await response.json()) as { placed: number }).placed;
 }
 
 export async function clearRecordedRequests(shop: DemoShop): Promise<void> {

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { expectProblem } from "./problem.js";
-import { clearRecordedRequests, type DemoShop, injectFault, recordedRequests } from "./processes.js";
+import {
+  clearRecordedRequests,
+  type DemoShop,
+  injectFault,
+  ordersPlaced,
+  recordedRequests,
+} from "./processes.js";
 import { type BffName, useStack } from "./stack.js";
 import { bearer, demoToken } from "./tokens.js";
 
@@ -26,11 +32,6 @@ interface OrderAnswer {
 
 const key = () => `k-${randomUUID()}`;
 const JSON_TYPE = { "content-type": "application/json" };
-
-async function ordersPlaced(shop: DemoShop): Promise<number> {
-  const response = await fetch(`${shop.control}/_admin/orders/count`);
-  return ((await response.json()) as { placed: number }).placed;
-}
 
 async function resetShop(shop: DemoShop): Promise<void> {
   await fetch(`${shop.control}/_admin/reset`, { method: "POST" });
@@ -254,6 +255,22 @@ export function describeWrites(routes: WriteRoutes): void {
       expect(sent).toHaveLength(2);
       const again = await postOrder("c3", k, {});
       expect(((await again.json()) as OrderAnswer).order.orderId).toBe(order.orderId);
+    });
+
+    it("answers a write that timed out with 504, keeps no key for it, and its retry places exactly one order", async () => {
+      await putLine("c3", "p1", { quantity: 1 });
+      const k = key();
+      // Longer than the orders timeout (UPSTREAM_TIMEOUT_MS, 800 ms): the BFF gives up and closes the request.
+      await injectFault(stack.shop, "orders", { mode: "delay", ms: 5_000 });
+      await expectProblem(await postOrder("c3", k, {}), 504);
+      await fetch(`${stack.shop.control}/_faults`, { method: "DELETE" });
+      const retry = await postOrder("c3", k, {});
+      expect(retry.status).toBe(201);
+      // Not a replay: a timed-out answer is not kept, so the retry went to the orders service.
+      expect(retry.headers.get("idempotent-replayed")).toBeNull();
+      const sent = (await recordedRequests(stack.shop, "orders")).filter((r) => r.method === "POST");
+      expect(sent.map((r) => r.idempotencyKey)).toEqual([k, k]);
+      expect(await ordersPlaced(stack.shop)).toBe(1);
     });
 
     it("answers another body under a used key with 422, and a missing or malformed key with 400", async () => {
