@@ -94,7 +94,7 @@ function requestHeadersOf(config: InternalAxiosRequestConfig): Readonly<Record<s
   for (const [name, value] of Object.entries(config.headers ?? {})) {
     if (typeof value !== "string") continue;
     const lower = name.toLowerCase();
-    if (lower === "content-type" || lower in own) continue;
+    if (lower === "content-type" || Object.hasOwn(own, lower)) continue;
     headers ??= { ...own };
     headers[lower] = value;
   }
