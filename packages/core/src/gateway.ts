@@ -164,13 +164,26 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   for (const service of SERVICE_NAMES) {
     const serviceConfig = config.services[service];
     // Reads and writes: two pipelines over one breaker and one bulkhead per service.
-    const { policy, writePolicy, breaker, bulkhead } = createUpstreamPolicy({
+    // Hedging (<SERVICE>_HEDGE_AFTER_MS) and ADAPTIVE_CONCURRENCY are chosen here, once: off, nothing of them runs.
+    const hedgeAfter = serviceConfig.hedgeAfter;
+    const { policy, writePolicy, streamPolicy, breaker, bulkhead } = createUpstreamPolicy({
       service,
       timeoutMs: serviceConfig.timeoutMs,
       breaker: config.breaker,
       maxConcurrent: config.maxConcurrentPerUpstream,
       idempotent: true,
       onRetry: () => observer.retry?.(service),
+      hedge:
+        hedgeAfter === undefined
+          ? undefined
+          : {
+              after: hedgeAfter,
+              budgetPct: config.hedgeBudgetPct,
+              onHedge: (outcome) => {
+                if (outcome !== "lost") observer.hedge?.(service, outcome);
+              },
+            },
+      adaptiveConcurrency: config.adaptiveConcurrency === "on",
     });
     // Services are transport-agnostic: only the transport (and its "instance", the queue) differ.
     const overAmqp = service === "shipping" ? shippingOverAmqp : undefined;
@@ -188,6 +201,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       transport: overAmqp ?? overGrpc ?? transport,
       policy,
       writePolicy,
+      streamPolicy,
       breaker,
       bulkhead,
       singleFlight,

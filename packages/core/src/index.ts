@@ -447,6 +447,9 @@ export {
   rateLimit,
 } from "./ratelimit/index.js";
 export {
+  type AdaptiveConcurrencyOptions,
+  type AdaptiveConcurrencyPolicy,
+  adaptiveConcurrencyPolicy,
   type BulkheadPolicy,
   bulkheadPolicy,
   type CircuitBreakerOptions,
@@ -462,6 +465,13 @@ export {
   emptyFallback,
   type FallbackOutcome,
   type FallbackPolicy,
+  Gradient2Limit,
+  type Gradient2Options,
+  type HedgeAfter,
+  type HedgeOutcome,
+  type HedgePolicyOptions,
+  type Hedging,
+  hedgePolicy,
   isAbandoned,
   isRetryable,
   isRetryableWrite,

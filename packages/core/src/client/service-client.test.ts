@@ -1,12 +1,6 @@
 import type http from "node:http";
-import {
-  closedPortUrl,
-  type FakeUpstream,
-  sendJson,
-  startFakeUpstream,
-  type UpstreamHandler,
-} from "@portico/test-support";
-import { afterEach, describe, expect, it } from "vitest";
+import { closedPortUrl, sendJson } from "@portico/test-support";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { CacheStore } from "../cache/cache-store.js";
 import { MemoryStore } from "../cache/memory-store.js";
@@ -27,6 +21,7 @@ import {
 } from "../errors/index.js";
 import { createUpstreamPolicy } from "../resilience/upstream-policy.js";
 import { settle, sleep } from "../test-support/async.js";
+import { useFakeUpstreams } from "../test-support/fake-upstreams.js";
 import { HttpTransport } from "./http-transport.js";
 import { ServiceClient } from "./service-client.js";
 import { encodePath } from "./transport.js";
@@ -35,20 +30,7 @@ import type { UpstreamAttemptEvent, UpstreamCallEvent, UpstreamObserver } from "
 const productSchema = z.object({ id: z.string(), name: z.string() });
 const PRODUCT = { id: "p1", name: "Lamp" };
 
-let servers: FakeUpstream[] = [];
-const cleanups: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-  await Promise.all(servers.map((server) => server.close()));
-  servers = [];
-});
-
-async function upstream(handler: UpstreamHandler): Promise<FakeUpstream> {
-  const server = await startFakeUpstream(handler);
-  servers.push(server);
-  return server;
-}
+const { upstream, onCleanup } = useFakeUpstreams();
 
 interface ClientOptions {
   timeoutMs?: number;
@@ -72,7 +54,7 @@ function serviceClient(
     idempotent: true,
   });
   const store = new MemoryStore();
-  cleanups.push(async () => {
+  onCleanup(async () => {
     breaker.dispose();
     await transport.close();
     await store.close();

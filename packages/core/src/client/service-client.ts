@@ -43,6 +43,11 @@ export interface ServiceClientOptions {
    * and bulkhead as `policy`; it retries only a refused connection.
    */
   writePolicy: Pipeline;
+  /**
+   * The pipeline of the pass-through (`stream`): never hedged. Default
+   * `policy` (right when reads are not hedged).
+   */
+  streamPolicy?: Pipeline | undefined;
   breaker: CircuitBreakerPolicy;
   bulkhead: BulkheadPolicy;
   singleFlight: SingleFlight;
@@ -98,6 +103,7 @@ export class ServiceClient {
   readonly breaker: CircuitBreakerPolicy;
   readonly bulkhead: BulkheadPolicy;
   readonly #options: ServiceClientOptions;
+  readonly #streamPolicy: Pipeline;
   readonly #onJoin: () => void;
   /** Every coalescing key of this service starts with it (`get`). */
   readonly #keyPrefix: string;
@@ -107,6 +113,7 @@ export class ServiceClient {
     this.breaker = options.breaker;
     this.bulkhead = options.bulkhead;
     this.#options = options;
+    this.#streamPolicy = options.streamPolicy ?? options.policy;
     this.#onJoin = () => options.observer?.coalesced?.(options.service);
     this.#keyPrefix = `${options.service} `;
   }
@@ -203,7 +210,7 @@ export class ServiceClient {
 
   /**
    * Opens a streamed GET for a pass-through route. The resilience pipeline
-   * (retry, bulkhead, breaker, timeout) covers the call until the status and
+   * (retry, bulkhead, breaker, timeout; never hedged) covers the call until the status and
    * headers arrive; a 5xx is a failure, a 2xx or 4xx is relayed as it is.
    * The caller owns the body: it must consume or destroy it.
    */
@@ -219,7 +226,7 @@ export class ServiceClient {
       traceparent: traceparentOf(ctx.trace),
     };
     try {
-      return await this.#run(ctx, this.#options.policy, async (attemptCtx, instance) => {
+      return await this.#run(ctx, this.#streamPolicy, async (attemptCtx, instance) => {
         // The attempt ends with the headers (the body is the caller's): balancers and ejection learn its outcome.
         const attemptStarted = performance.now();
         const tracer = this.#options.tracer;

@@ -53,6 +53,11 @@ export interface UpstreamObserver {
   /** Once per attempt at one instance. */
   attempt?(event: UpstreamAttemptEvent): void;
   retry?(service: string): void;
+  /**
+   * A read of `service` was hedged (`sent`: one more attempt went out), or
+   * its hedge answered first (`won`). Only with `<SERVICE>_HEDGE_AFTER_MS`.
+   */
+  hedge?(service: string, outcome: "sent" | "won"): void;
   /** A caller shared a call already in flight. */
   coalesced?(service: string): void;
   /**
@@ -101,6 +106,7 @@ export function combineObservers(...observers: readonly UpstreamObserver[]): Ups
   const attempts = hooks("attempt");
   const retries = hooks("retry");
   const joins = hooks("coalesced");
+  const hedges = hooks("hedge");
   const lookups = hooks("cacheLookup");
   return {
     call:
@@ -120,6 +126,9 @@ export function combineObservers(...observers: readonly UpstreamObserver[]): Ups
     },
     coalesced: (service) => {
       for (const hook of joins) hook(service);
+    },
+    hedge: (service, outcome) => {
+      for (const hook of hedges) hook(service, outcome);
     },
     cacheLookup: (service, hit, store) => {
       for (const hook of lookups) hook(service, hit, store);

@@ -295,6 +295,44 @@ describe("loadGatewayConfig", () => {
     }
   });
 
+  it("reads hedging and adaptive concurrency: off by default", () => {
+    const config = load();
+    expect(config).toMatchObject({ hedgeBudgetPct: 5, adaptiveConcurrency: "off" });
+    for (const service of SERVICE_NAMES) expect(config.services[service].hedgeAfter).toBeUndefined();
+    const on = load({
+      CATALOG_HEDGE_AFTER_MS: "40",
+      PRICING_HEDGE_AFTER_MS: "p95",
+      HEDGE_BUDGET_PCT: "10",
+      ADAPTIVE_CONCURRENCY: "on",
+    });
+    expect(on).toMatchObject({ hedgeBudgetPct: 10, adaptiveConcurrency: "on" });
+    expect(on.services.catalog.hedgeAfter).toBe(40);
+    expect(on.services.pricing.hedgeAfter).toBe("p95");
+    expect(on.services.reviews.hedgeAfter).toBeUndefined();
+    expect(load({ CATALOG_HEDGE_AFTER_MS: " " }).services.catalog.hedgeAfter).toBeUndefined();
+  });
+
+  it("stops on a bad hedging or adaptive-concurrency value with one line naming it", () => {
+    for (const [name, value] of [
+      ["CATALOG_HEDGE_AFTER_MS", "0"],
+      ["CATALOG_HEDGE_AFTER_MS", "fast"],
+      ["CATALOG_HEDGE_AFTER_MS", "P95"],
+      ["CATALOG_HEDGE_AFTER_MS", "p99"],
+      ["CATALOG_HEDGE_AFTER_MS", "12.5"],
+      ["REVIEWS_HEDGE_AFTER_MS", "600001"],
+      ["HEDGE_BUDGET_PCT", "101"],
+      ["HEDGE_BUDGET_PCT", "5%"],
+      ["ADAPTIVE_CONCURRENCY", "yes"],
+      ["ADAPTIVE_CONCURRENCY", "gradient"],
+    ] as const) {
+      const error = configErrorOf({ [name]: value });
+      expect(error.variable).toBe(name);
+      expect(error.code).toBe("CONFIG_INVALID");
+      expect(error.message).toContain(name);
+      expect(error.message).not.toContain("\n");
+    }
+  });
+
   it("never mutates the environment it reads", () => {
     const env = Object.freeze({ PORT: "9001", CATALOG_URL: "http://a:1/" });
     expect(load(env).services.catalog.urls).toEqual(["http://a:1"]);

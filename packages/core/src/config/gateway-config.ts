@@ -18,6 +18,11 @@ export interface ServiceConfig {
   readonly cacheTtlS: number;
   /** `<SERVICE>_LB`: how calls are spread over the instances. Default round-robin. */
   readonly lb: "round-robin" | "least-outstanding";
+  /**
+   * `<SERVICE>_HEDGE_AFTER_MS`: GETs with no answer after this many ms (or
+   * after the service's recent p95, `p95`) get one more attempt. Undefined: no hedging.
+   */
+  readonly hedgeAfter: number | "p95" | undefined;
 }
 
 /** Passive outlier ejection and the health checks that bring an instance back. */
@@ -46,6 +51,10 @@ export interface GatewayConfig {
   readonly upstreamTimeoutMs: number;
   readonly breaker: BreakerConfig;
   readonly maxConcurrentPerUpstream: number;
+  /** `HEDGE_BUDGET_PCT`: hedges stay within this % of a service's first attempts of the last 10 s, plus one. Default 5. */
+  readonly hedgeBudgetPct: number;
+  /** `ADAPTIVE_CONCURRENCY`: `on`, each upstream's limit follows its latency, up to `maxConcurrentPerUpstream`. Default `off`. */
+  readonly adaptiveConcurrency: "on" | "off";
   readonly lowStockThreshold: number;
   readonly cacheStaleTtlS: number;
   /** `IDEMPOTENCY_TTL_S`: how long an answered `Idempotency-Key` is kept, in whole seconds. Default 86400. */
@@ -111,6 +120,15 @@ const amqpName = z
   .regex(/^[A-Za-z0-9._:-]{1,255}$/, "must be 1-255 letters, digits, '.', '_', ':' or '-'")
   .refine((name) => !name.startsWith("amq."), "must not start with amq. (reserved by the broker)");
 
+/** `<SERVICE>_HEDGE_AFTER_MS`: whole milliseconds, or `p95`. */
+const hedgeAfter = z
+  .string()
+  .refine(
+    (text) => text === "p95" || (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 600_000),
+    "must be a whole number of milliseconds from 1 to 600000, or p95",
+  )
+  .transform((text): number | "p95" => (text === "p95" ? "p95" : Number(text)));
+
 /** `CORS_ORIGINS`: browser origins (`https://shop.example`, no path), normalized as browsers send them. */
 const originList = envSchemas.list
   .refine(
@@ -143,6 +161,7 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
       timeoutMs: readVar(env, `${prefix}_TIMEOUT_MS`, int(1, 600_000), String(upstreamTimeoutMs)),
       cacheTtlS: readVar(env, `${prefix}_CACHE_TTL_S`, int(0, 31_536_000), "0"),
       lb: readVar(env, `${prefix}_LB`, z.enum(["round-robin", "least-outstanding"]), "round-robin"),
+      hedgeAfter: readOptionalVar(env, `${prefix}_HEDGE_AFTER_MS`, hedgeAfter),
     };
   }
   const authUrl = services.auth.urls[0] as string;
@@ -173,6 +192,8 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
       openMs: readVar(env, "BREAKER_OPEN_MS", int(1, 3_600_000), "5000"),
     },
     maxConcurrentPerUpstream: readVar(env, "MAX_CONCURRENT_PER_UPSTREAM", int(1, 1_000_000), "256"),
+    hedgeBudgetPct: readVar(env, "HEDGE_BUDGET_PCT", int(0, 100), "5"),
+    adaptiveConcurrency: readVar(env, "ADAPTIVE_CONCURRENCY", z.enum(["on", "off"]), "off"),
     lowStockThreshold: readVar(env, "LOW_STOCK_THRESHOLD", int(0, 1_000_000_000), "5"),
     cacheStaleTtlS: readVar(env, "CACHE_STALE_TTL_S", int(0, 31_536_000), "86400"),
     idempotencyTtlS: readVar(env, "IDEMPOTENCY_TTL_S", int(1, 31_536_000), "86400"),

@@ -19,6 +19,10 @@ export interface UpstreamStatus {
   /** Calls in flight now (inside the bulkhead), and the bulkhead's size. */
   readonly inFlight: number;
   readonly capacity: number;
+  /** Calls allowed in flight now: `capacity`, or the adaptive limit (`ADAPTIVE_CONCURRENCY=on`). */
+  readonly concurrencyLimit: number;
+  /** Hedged reads since start (`<SERVICE>_HEDGE_AFTER_MS`): hedges sent, and those that answered first. */
+  readonly hedges: { readonly sent: number; readonly won: number };
   /** Calls in the window (a retried call counts once; calls the client abandoned are left out). */
   readonly calls: number;
   readonly ratePerS: number;

@@ -108,6 +108,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly hedges = new Counter({
+    name: "portico_upstream_hedges_total",
+    help: "Hedged reads (<SERVICE>_HEDGE_AFTER_MS), by service and outcome: sent (one more attempt went out), won (it answered first).",
+    labelNames: ["service", "outcome"] as const,
+    registers: [this.registry],
+  });
+
   readonly cacheHits = new Counter({
     name: "portico_cache_hits_total",
     help: "Cache hits, by service and store: fresh (<SERVICE>_CACHE_TTL_S) or lkg (the last-known-good store, after a failed call).",
@@ -151,6 +158,21 @@ export class GatewayMetrics {
     },
   });
 
+  #limitSource: (() => Iterable<readonly [string, number]>) | undefined;
+
+  readonly upstreamConcurrencyLimit: Gauge<"service"> = new Gauge({
+    name: "portico_upstream_concurrency_limit",
+    help: "Upstream calls allowed in flight now, by service: MAX_CONCURRENT_PER_UPSTREAM, or the adaptive limit (ADAPTIVE_CONCURRENCY=on).",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+    // Read at scrape time, like portico_upstream_in_flight.
+    collect: () => {
+      const source = this.#limitSource;
+      if (source === undefined) return;
+      for (const [service, limit] of source()) this.upstreamConcurrencyLimit.set({ service }, limit);
+    },
+  });
+
   #loadSource: (() => { readonly inflight: number; readonly shed: number }) | undefined;
 
   readonly httpInFlight: Gauge = new Gauge({
@@ -181,6 +203,8 @@ export class GatewayMetrics {
       for (const outcome of UPSTREAM_OUTCOMES) this.upstreamCalls.child({ service, outcome });
       this.retries.inc({ service }, 0);
       this.coalesced.inc({ service }, 0);
+      this.hedges.inc({ service, outcome: "sent" }, 0);
+      this.hedges.inc({ service, outcome: "won" }, 0);
       for (const store of CACHE_STORE_KINDS) {
         this.cacheHits.inc({ service, store }, 0);
         this.cacheMisses.inc({ service, store }, 0);
@@ -197,6 +221,11 @@ export class GatewayMetrics {
   /** Where `portico_upstream_in_flight` is read from at scrape time. */
   watchInFlight(source: () => Iterable<readonly [string, number]>): void {
     this.#inFlightSource = source;
+  }
+
+  /** Where `portico_upstream_concurrency_limit` is read from at scrape time. */
+  watchConcurrencyLimit(source: () => Iterable<readonly [string, number]>): void {
+    this.#limitSource = source;
   }
 
   /** Where `portico_http_in_flight` and `portico_http_shed_total` are read from at scrape time. */

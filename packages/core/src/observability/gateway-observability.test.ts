@@ -23,11 +23,12 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-function fakeClient(): ObservedClient & { set(state: CircuitState): void; inFlight: number } {
+function fakeClient(): ObservedClient & { set(state: CircuitState): void; inFlight: number; limit: number } {
   let state: CircuitState = "closed";
   const listeners = new Set<(state: CircuitState) => void>();
   const client = {
     inFlight: 0,
+    limit: 8,
     breaker: {
       get state() {
         return state;
@@ -42,6 +43,9 @@ function fakeClient(): ObservedClient & { set(state: CircuitState): void; inFlig
         return client.inFlight;
       },
       capacity: 8,
+      get limit() {
+        return client.limit;
+      },
     },
     set(next: CircuitState) {
       state = next;
@@ -183,6 +187,27 @@ describe("GatewayObservability", () => {
     const { obs, clients } = setup();
     clients.catalog.inFlight = 5;
     expect(sample(await obs.metrics.text(), "portico_upstream_in_flight", { service: "catalog" })).toBe(5);
+  });
+
+  it("reads each upstream's concurrency limit at scrape time, and shows it and the hedges on the status page", async () => {
+    const { obs, clients } = setup();
+    clients.catalog.limit = 3;
+    const text = await obs.metrics.text();
+    expect(sample(text, "portico_upstream_concurrency_limit", { service: "catalog" })).toBe(3);
+    expect(sample(text, "portico_upstream_concurrency_limit", { service: "reviews" })).toBe(8);
+    expect(sample(text, "portico_upstream_hedges_total", { service: "catalog", outcome: "sent" })).toBe(0);
+    obs.observer.hedge?.("catalog", "sent");
+    obs.observer.hedge?.("catalog", "sent");
+    obs.observer.hedge?.("catalog", "won");
+    const after = await obs.metrics.text();
+    expect(sample(after, "portico_upstream_hedges_total", { service: "catalog", outcome: "sent" })).toBe(2);
+    expect(sample(after, "portico_upstream_hedges_total", { service: "catalog", outcome: "won" })).toBe(1);
+    expect(obs.status().upstreams.catalog).toMatchObject({
+      concurrencyLimit: 3,
+      capacity: 8,
+      hedges: { sent: 2, won: 1 },
+    });
+    expect(obs.status().upstreams.reviews).toMatchObject({ hedges: { sent: 0, won: 0 } });
   });
 
   it("records client requests: metrics by route template and status, fallbacks, the waterfall, one log line", async () => {

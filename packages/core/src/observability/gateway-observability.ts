@@ -102,6 +102,10 @@ export class GatewayObservability {
       attempt: (event) => this.#onAttempt(event.service, event.instance.id, event.outcome),
       retry: (service) => this.metrics.retries.inc({ service }),
       coalesced: (service) => this.metrics.coalesced.inc({ service }),
+      hedge: (service, outcome) => {
+        this.metrics.hedges.inc({ service, outcome });
+        this.#upstreams.recordHedge(service, outcome);
+      },
       cacheLookup: (service, hit, store) =>
         (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ service, store }),
     };
@@ -123,6 +127,11 @@ export class GatewayObservability {
     }
     this.metrics.watchInFlight(() =>
       Object.entries(this.#clients).map(([service, client]) => [service, client.bulkhead.inFlight] as const),
+    );
+    this.metrics.watchConcurrencyLimit(() =>
+      Object.entries(this.#clients).map(
+        ([service, client]) => [service, client.bulkhead.limit ?? client.bulkhead.capacity] as const,
+      ),
     );
   }
 

@@ -9,7 +9,7 @@ import { pct, round } from "./status-numbers.js";
 /** What observability reads from an upstream client: its breaker and bulkhead. */
 export interface ObservedClient {
   readonly breaker: Pick<CircuitBreakerPolicy, "state" | "onStateChange">;
-  readonly bulkhead: Pick<BulkheadPolicy, "inFlight" | "capacity">;
+  readonly bulkhead: Pick<BulkheadPolicy, "inFlight" | "capacity"> & { readonly limit?: number };
 }
 
 export interface UpstreamStatsOptions {
@@ -28,6 +28,8 @@ export class UpstreamStats {
   readonly #now: () => number;
   readonly #windows = new Map<string, RollingWindow>();
   readonly #instanceWindows = new Map<string, Map<string, RollingWindow>>();
+  /** Hedges per service since start: sent, and won by the hedge. */
+  readonly #hedges = new Map<string, { sent: number; won: number }>();
 
   constructor({ services, now }: UpstreamStatsOptions) {
     this.#now = now;
@@ -41,6 +43,16 @@ export class UpstreamStats {
     const wentOut = outcome === "ok" || outcome === "error" || outcome === "timeout";
     const shed = outcome === "short-circuited" || outcome === "rejected";
     this.#window(service).record(wentOut ? durationMs : undefined, outcome !== "ok", shed);
+  }
+
+  /** A read was hedged (`sent`), or its hedge answered first (`won`). */
+  recordHedge(service: string, outcome: "sent" | "won"): void {
+    let hedges = this.#hedges.get(service);
+    if (hedges === undefined) {
+      hedges = { sent: 0, won: 0 };
+      this.#hedges.set(service, hedges);
+    }
+    hedges[outcome]++;
   }
 
   /** One attempt at one instance ended with `outcome`. */
@@ -73,6 +85,8 @@ export class UpstreamStats {
         circuit: client?.breaker.state ?? "closed",
         inFlight: client?.bulkhead.inFlight ?? 0,
         capacity: client?.bulkhead.capacity ?? 0,
+        concurrencyLimit: client?.bulkhead.limit ?? client?.bulkhead.capacity ?? 0,
+        hedges: { ...(this.#hedges.get(service) ?? { sent: 0, won: 0 }) },
         calls: summary.count,
         ratePerS: round(summary.ratePerS),
         failures: summary.failed,

@@ -100,8 +100,11 @@ export const DASHBOARD_JS = `"use strict";
       f.errors.dataset.alert = String(up.errorPct >= 10);
       f.shed.textContent = String(up.shed);
       f.shed.dataset.alert = String(up.shed > 0);
-      f.inflight.textContent = String(up.inFlight);
-      f.inflight.title = "calls in flight; bulkhead size " + up.capacity;
+      // Under ADAPTIVE_CONCURRENCY the limit of the moment shows beside the calls in flight.
+      const limited = up.concurrencyLimit < up.capacity;
+      f.inflight.textContent = limited ? up.inFlight + " / " + up.concurrencyLimit : String(up.inFlight);
+      f.inflight.title = "calls in flight; limit " + up.concurrencyLimit + ", bulkhead size " + up.capacity +
+        "; hedges sent " + up.hedges.sent + ", won " + up.hedges.won;
       f.p50.textContent = ms(up.latencyMs.p50);
       f.p95.textContent = ms(up.latencyMs.p95);
       f.p99.textContent = ms(up.latencyMs.p99);

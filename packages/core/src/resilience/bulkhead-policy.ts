@@ -4,6 +4,8 @@ import { type Policy, stagedPolicy } from "./policy.js";
 export interface BulkheadPolicy extends Policy {
   readonly inFlight: number;
   readonly capacity: number;
+  /** Calls allowed in flight now: `capacity`, or less under adaptive concurrency. */
+  readonly limit: number;
 }
 
 /**
@@ -27,6 +29,7 @@ export function bulkheadPolicy({ capacity, service }: { capacity: number; servic
       return inFlight;
     },
     capacity,
+    limit: capacity,
     stage: policy.stage,
     execute: policy.execute,
   };

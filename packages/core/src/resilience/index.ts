@@ -1,3 +1,8 @@
+export {
+  type AdaptiveConcurrencyOptions,
+  type AdaptiveConcurrencyPolicy,
+  adaptiveConcurrencyPolicy,
+} from "./adaptive-concurrency-policy.js";
 export { type BulkheadPolicy, bulkheadPolicy } from "./bulkhead-policy.js";
 export {
   type CircuitBreakerOptions,
@@ -17,6 +22,14 @@ export {
   lastKnownGoodFallback,
   staticFallback,
 } from "./fallback-policy.js";
+export { Gradient2Limit, type Gradient2Options } from "./gradient2-limit.js";
+export {
+  type HedgeAfter,
+  type HedgeOutcome,
+  type HedgePolicyOptions,
+  type Hedging,
+  hedgePolicy,
+} from "./hedge-policy.js";
 export { childAbortController, type Policy, wrap } from "./policy.js";
 export { RetryBudget } from "./retry-budget.js";
 export { type RetryPolicyOptions, retryPolicy } from "./retry-policy.js";

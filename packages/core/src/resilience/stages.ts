@@ -1,6 +1,7 @@
 import { Cancellation } from "../cancellation.js";
 import { CallContext, type PolicyContext } from "../context.js";
 import { ClientClosedError, DeadlineExceededError, UpstreamTimeoutError } from "../errors/index.js";
+import type { Hedging } from "./hedge-policy.js";
 
 /**
  * What a policy does in a compiled call: small hooks around each attempt,
@@ -38,8 +39,12 @@ type Run = <T>(
  * timeout aborts it. Otherwise the call gets a cancellation of its own that
  * follows the caller's (`ctx.cancellation`, else `ctx.signal`), so the
  * caller's is never aborted here.
+ *
+ * `hedging`, when given, makes each call's first attempt a race (see
+ * `hedgedRun`); without it, the compiled call is exactly what it was
+ * before hedging existed: the choice is made here, once.
  */
-export function runStages(stages: readonly Stage[]): Run {
+export function runStages(stages: readonly Stage[], hedging?: Hedging): Run {
   const starts = stages.filter((stage) => stage.start !== undefined);
   const gates = stages.filter((stage) => stage.enter !== undefined || stage.leave !== undefined);
   const retry = stages.find((stage) => stage.retryDelay !== undefined);
@@ -106,6 +111,112 @@ export function runStages(stages: readonly Stage[]): Run {
         error = next;
       }
     }
+  }
+
+  /**
+   * The first attempt of a hedged call: when no answer came after the
+   * hedging's delay (and its budget allows), one more attempt through the
+   * same gates (the balancer avoids the first one's instance), each on a
+   * cancellation of its own that follows the call's. The first attempt
+   * that does not fail wins and the other is aborted: its transport frees
+   * the socket, and it ends as CLIENT_CLOSED, which the breaker does not
+   * count. When both fail, the call fails with the last failure (and may
+   * be retried like any other).
+   */
+  function race<T>(
+    fn: (ctx: PolicyContext) => Promise<T>,
+    ctx: PolicyContext,
+    callCtx: PolicyContext,
+    cancellation: Cancellation,
+    hedge: Hedging,
+  ): Promise<T> {
+    const delay = hedge.delay();
+    const firstStarted = performance.now();
+    if (delay === undefined) {
+      return attempt(fn, callCtx, cancellation).then(
+        (value) => {
+          hedge.sample(performance.now() - firstStarted, undefined);
+          return value;
+        },
+        (error: unknown) => {
+          hedge.sample(performance.now() - firstStarted, error);
+          throw error;
+        },
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      const first = Cancellation.following(cancellation);
+      let second: ReturnType<typeof Cancellation.following> | undefined;
+      let secondStarted = 0;
+      let done = false;
+      let pending = 1;
+      const timer = setTimeout(() => {
+        if (done || cancellation.aborted || !hedge.tryHedge()) return;
+        pending++;
+        secondStarted = performance.now();
+        const own = Cancellation.following(cancellation);
+        second = own;
+        hedge.report("sent", ctx, 0);
+        attempt(fn, new CallContext(own.cancellation, callCtx.deadline), own.cancellation).then(
+          (value) => settle(true, true, value, undefined),
+          (error: unknown) => settle(true, false, undefined, error),
+        );
+      }, delay);
+      const settle = (isHedge: boolean, ok: boolean, value: T | undefined, error: unknown) => {
+        if (done) return;
+        const at = performance.now();
+        hedge.sample(at - (isHedge ? secondStarted : firstStarted), error);
+        if (!ok && --pending > 0) return;
+        done = true;
+        clearTimeout(timer);
+        if (ok && second !== undefined) {
+          // The loser is told before its follower is released, so it stops now.
+          const loser = isHedge ? first : second;
+          loser.cancellation.abort(new ClientClosedError());
+          // Its time so far is a floor of its latency: leaving it out would bias p95 down.
+          if (isHedge) hedge.sample(at - firstStarted, undefined);
+          hedge.report(isHedge ? "won" : "lost", ctx, at - secondStarted);
+        }
+        first.release();
+        second?.release();
+        if (ok) resolve(value as T);
+        else reject(error);
+      };
+      attempt(fn, new CallContext(first.cancellation, callCtx.deadline), first.cancellation).then(
+        (value) => settle(false, true, value, undefined),
+        (error: unknown) => settle(false, false, undefined, error),
+      );
+    });
+  }
+
+  function hedgedRun<T>(
+    fn: (ctx: PolicyContext) => Promise<T>,
+    ctx: PolicyContext,
+    owned: Cancellation | undefined,
+    hedge: Hedging,
+  ): Promise<T> {
+    for (const stage of starts) stage.start?.(ctx);
+    let cancellation = owned;
+    let release: (() => void) | undefined;
+    if (cancellation === undefined)
+      ({ cancellation, release } = Cancellation.following(ctx.cancellation ?? ctx.signal));
+    const callCtx = ctx.cancellation === cancellation ? ctx : new CallContext(cancellation, ctx.deadline);
+    const first = race(fn, ctx, callCtx, cancellation, hedge);
+    const settled =
+      retry === undefined
+        ? first
+        : first.catch((error: unknown) => retrying(fn, callCtx, cancellation, error));
+    return release === undefined ? settled : settled.finally(release);
+  }
+
+  if (hedging !== undefined) {
+    return function run<T>(
+      fn: (ctx: PolicyContext) => Promise<T>,
+      ctx: PolicyContext,
+      owned?: Cancellation,
+    ): Promise<T> {
+      return hedgedRun(fn, ctx, owned, hedging);
+    };
   }
 
   return function run<T>(

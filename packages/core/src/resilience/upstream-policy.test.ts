@@ -203,4 +203,37 @@ describe("createUpstreamPolicy's write pipeline", () => {
     gate.resolve("done");
     await expect(read).resolves.toBe("done");
   });
+
+  it("off by default: no hedging (the pass-through runs the reads' pipeline itself) and the static bulkhead", () => {
+    const { policy, streamPolicy, bulkhead } = upstream();
+    expect(streamPolicy).toBe(policy);
+    expect(bulkhead).toMatchObject({ capacity: 8, limit: 8 });
+  });
+
+  it("with a hedge, reads get a hedged pipeline and the pass-through keeps the plain one", async () => {
+    const { policy, streamPolicy, writePolicy } = upstream({ hedge: { after: 10 } });
+    expect(streamPolicy).not.toBe(policy);
+    expect(writePolicy).not.toBe(policy);
+    const calls: number[] = [];
+    const first = deferred<string>();
+    let n = 0;
+    const read = policy.execute(() => {
+      calls.push(++n);
+      return n === 1 ? first.promise : Promise.resolve("hedge");
+    }, ctx());
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(read).resolves.toBe("hedge");
+    expect(calls).toEqual([1, 2]);
+  });
+
+  it("with adaptiveConcurrency, the bulkhead is the adaptive one: 20 at first, the static size its ceiling", () => {
+    expect(upstream({ adaptiveConcurrency: true, maxConcurrent: 256 }).bulkhead).toMatchObject({
+      capacity: 256,
+      limit: 20,
+    });
+    expect(upstream({ adaptiveConcurrency: true, maxConcurrent: 8 }).bulkhead).toMatchObject({
+      capacity: 8,
+      limit: 8,
+    });
+  });
 });
