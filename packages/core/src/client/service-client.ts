@@ -28,6 +28,7 @@ import {
   queryString,
   type StreamResponse,
   type Transport,
+  type TransportResponse,
   type WriteMethod,
 } from "./transport.js";
 import { outcomeOf, type UpstreamObserver } from "./upstream-observer.js";
@@ -89,6 +90,9 @@ export interface SendOptions<S extends z.ZodType> {
  * client as they are: they speak of the BFF's own credentials or quota
  * towards the service, not of the client's request (502, `UPSTREAM_REJECTED`).
  */
+/** The options of a GET that has none: one object, not one per call. */
+const NO_OPTIONS: GetOptions = Object.freeze({});
+
 const NOT_RELAYED: ReadonlySet<number> = new Set([401, 403, 407, 429]);
 
 /**
@@ -119,45 +123,75 @@ export class ServiceClient {
   }
 
   /** GETs `path` (segments encoded with `encodePath`) and validates the JSON answer. */
-  async get<S extends z.ZodType>(
+  get<S extends z.ZodType>(
     ctx: RequestContext,
     path: string,
     schema: S,
-    options: GetOptions = {},
+    options: GetOptions = NO_OPTIONS,
   ): Promise<z.output<S>> {
     // Starts with #keyPrefix: a write forgets this service's calls in flight by it.
     const key = `${this.service} ${path}${queryString(options.query)}`;
     const fresh = this.#options.freshCache;
-    if (fresh !== undefined) {
-      // A store that fails, even by throwing synchronously, is a miss.
-      const hit = await Promise.resolve()
-        .then(() => fresh.store.get<z.output<S>>(key))
-        .catch(() => undefined);
-      this.#options.observer?.cacheLookup?.(this.service, hit !== undefined, "fresh");
-      if (hit !== undefined) return hit;
-    }
+    if (fresh !== undefined) return this.#getThroughCache(ctx, key, path, schema, options, fresh);
+    return this.#getFresh(ctx, key, path, schema, options);
+  }
+
+  /** A GET with a fresh cache (`<SERVICE>_CACHE_TTL_S`): a hit is not a call; a miss is stored. */
+  async #getThroughCache<S extends z.ZodType>(
+    ctx: RequestContext,
+    key: string,
+    path: string,
+    schema: S,
+    options: GetOptions,
+    fresh: { store: CacheStore; ttlS: number },
+  ): Promise<z.output<S>> {
+    // A store that fails, even by throwing synchronously, is a miss.
+    const hit = await Promise.resolve()
+      .then(() => fresh.store.get<z.output<S>>(key))
+      .catch(() => undefined);
+    this.#options.observer?.cacheLookup?.(this.service, hit !== undefined, "fresh");
+    if (hit !== undefined) return hit;
+    const value = await this.#getFresh(ctx, key, path, schema, options);
+    Promise.resolve()
+      .then(() => fresh.store.set(key, value, fresh.ttlS))
+      .catch(() => {});
+    return value;
+  }
+
+  /**
+   * The call itself, coalesced, timed into `Server-Timing`. Not an async
+   * function: on every upstream GET, its generator object was the largest
+   * allocation of the call pipeline (a heap profile, docs/performance.md).
+   */
+  #getFresh<S extends z.ZodType>(
+    ctx: RequestContext,
+    key: string,
+    path: string,
+    schema: S,
+    options: GetOptions,
+  ): Promise<z.output<S>> {
     const started = performance.now();
-    try {
-      // While the circuit is open nothing goes upstream, so there is no call to
-      // share: the breaker answers at once, without coalescing's per-call signal.
-      const value =
-        this.breaker.state === "open"
-          ? await this.#call(ctx, undefined, path, schema, options)
-          : await this.#options.singleFlight.do(
-              key,
-              ctx.cancellation ?? ctx.signal,
-              (cancellation) => this.#call(ctx, cancellation, path, schema, options),
-              this.#onJoin,
-            );
-      if (fresh !== undefined) {
-        Promise.resolve()
-          .then(() => fresh.store.set(key, value, fresh.ttlS))
-          .catch(() => {});
-      }
-      return value;
-    } finally {
-      ctx.timings.record(this.service, performance.now() - started);
-    }
+    // While the circuit is open nothing goes upstream, so there is no call to
+    // share: the breaker answers at once, without coalescing's per-call signal.
+    const call: Promise<z.output<S>> =
+      this.breaker.state === "open"
+        ? this.#call(ctx, undefined, path, schema, options)
+        : this.#options.singleFlight.do(
+            key,
+            ctx.cancellation ?? ctx.signal,
+            (cancellation) => this.#call(ctx, cancellation, path, schema, options),
+            this.#onJoin,
+          );
+    return call.then(
+      (value) => {
+        ctx.timings.record(this.service, performance.now() - started);
+        return value;
+      },
+      (error: unknown) => {
+        ctx.timings.record(this.service, performance.now() - started);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -312,7 +346,7 @@ export class ServiceClient {
    * told how the call ended. `cancellation` is the coalesced call's, when
    * there is one; otherwise the call follows the request's signal.
    */
-  async #run<T>(
+  #run<T>(
     ctx: RequestContext,
     pipeline: Pipeline,
     attempt: (attemptCtx: PolicyContext, instance: ServiceInstance) => Promise<T>,
@@ -323,8 +357,9 @@ export class ServiceClient {
     // Instances this call tried, made on a retry only.
     let tried: Set<string> | undefined;
     let last: string | undefined;
+    let call: Promise<T>;
     try {
-      const value = await pipeline.execute(
+      call = pipeline.execute(
         (attemptCtx) => {
           if (last !== undefined) {
             tried ??= new Set();
@@ -337,17 +372,26 @@ export class ServiceClient {
         ctx,
         cancellation,
       );
-      observer?.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
-      return value;
     } catch (error) {
-      observer?.call?.({
-        service: this.service,
-        outcome: outcomeOf(error),
-        durationMs: performance.now() - started,
-        error,
-      });
-      throw error;
+      call = Promise.reject(error);
     }
+    if (observer?.call === undefined) return call;
+    // Promise handlers rather than an async function: see #getFresh.
+    return call.then(
+      (value) => {
+        observer.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
+        return value;
+      },
+      (error: unknown) => {
+        observer.call?.({
+          service: this.service,
+          outcome: outcomeOf(error),
+          durationMs: performance.now() - started,
+          error,
+        });
+        throw error;
+      },
+    );
   }
 
   /**
@@ -384,7 +428,7 @@ export class ServiceClient {
   }
 
   /** One attempt at one instance: send, classify the status, validate the answer, report. */
-  async #attempt<S extends z.ZodType>(
+  #attempt<S extends z.ZodType>(
     attemptCtx: PolicyContext,
     instance: ServiceInstance,
     path: string,
@@ -400,10 +444,10 @@ export class ServiceClient {
       span = tracer.start(trace, "GET", instance, path, options.query, headers);
       headers = span.headers;
     }
-    let status: number | undefined;
+    const cancellation = attemptCtx.cancellation;
+    let sent: Promise<TransportResponse>;
     try {
-      const cancellation = attemptCtx.cancellation;
-      const response = await this.#options.transport.get(
+      sent = this.#options.transport.get(
         cancellation === undefined
           ? {
               service: this.service,
@@ -423,15 +467,29 @@ export class ServiceClient {
               attemptCtx.deadline,
             ),
       );
-      status = response.status;
-      span?.answered(response);
-      const value = this.#answer(status, response.body, schema);
-      this.#reportAttempt(attemptCtx, instance, started, status, undefined, span);
-      return value;
     } catch (error) {
-      this.#reportAttempt(attemptCtx, instance, started, status, error, span);
-      throw error;
+      sent = Promise.reject(error);
     }
+    // Promise handlers rather than an async function: see #getFresh.
+    return sent.then(
+      (response) => {
+        const status = response.status;
+        let value: z.output<S>;
+        try {
+          span?.answered(response);
+          value = this.#answer(status, response.body, schema);
+        } catch (error) {
+          this.#reportAttempt(attemptCtx, instance, started, status, error, span);
+          throw error;
+        }
+        this.#reportAttempt(attemptCtx, instance, started, status, undefined, span);
+        return value;
+      },
+      (error: unknown) => {
+        this.#reportAttempt(attemptCtx, instance, started, undefined, error, span);
+        throw error;
+      },
+    );
   }
 
   /** One write at one instance: send, classify the status, validate the answer, report. */
