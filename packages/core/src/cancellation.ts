@@ -87,15 +87,23 @@ export type Stop = AbortSignal | Cancellation;
 
 /**
  * Calls `hook` once when `stop` aborts (never if it already has: check
- * `aborted` first); returns the function that stops listening.
+ * `aborted` first). Undo with `offStop`; nothing is allocated, for the
+ * call path. A signal's hook is given its abort event.
  */
+export function onStop(stop: Stop, hook: AbortHook): void {
+  if (stop instanceof Cancellation) stop.onAbort(hook);
+  else stop.addEventListener("abort", hook, { once: true });
+}
+
+export function offStop(stop: Stop, hook: AbortHook): void {
+  if (stop instanceof Cancellation) stop.offAbort(hook);
+  else stop.removeEventListener("abort", hook);
+}
+
+/** `onStop`, returning the function that stops listening. */
 export function whenStopped(stop: Stop, hook: () => void): () => void {
-  if (stop instanceof Cancellation) {
-    stop.onAbort(hook);
-    return () => stop.offAbort(hook);
-  }
-  stop.addEventListener("abort", hook, { once: true });
-  return () => stop.removeEventListener("abort", hook);
+  onStop(stop, hook);
+  return () => offStop(stop, hook);
 }
 
 const noop = () => {};

@@ -27,7 +27,7 @@ export {
   redisReady,
   SingleFlight,
 } from "./cache/index.js";
-export { type AbortHook, Cancellation, type Stop, whenStopped } from "./cancellation.js";
+export { type AbortHook, Cancellation, offStop, onStop, type Stop, whenStopped } from "./cancellation.js";
 export {
   AmqpTransport,
   type AmqpTransportOptions,

@@ -1,4 +1,4 @@
-import { Cancellation, type Stop } from "../cancellation.js";
+import { Cancellation, offStop, onStop, type Stop } from "../cancellation.js";
 import { ClientClosedError } from "../errors/index.js";
 
 /** One caller waiting for a flight's outcome. */
@@ -84,7 +84,7 @@ export class SingleFlight {
     if (this.#flights.get(key) === flight) this.#flights.delete(key);
     const waiters = flight.waiters.splice(0);
     for (const waiter of waiters) {
-      unlisten(waiter.stop, waiter.onAbort);
+      offStop(waiter.stop, waiter.onAbort);
       if (ok) waiter.resolve(outcome);
       else waiter.reject(outcome);
     }
@@ -105,14 +105,8 @@ export class SingleFlight {
         }
         reject(new ClientClosedError());
       };
-      if (stop instanceof Cancellation) stop.onAbort(waiter.onAbort);
-      else stop.addEventListener("abort", waiter.onAbort, { once: true });
+      onStop(stop, waiter.onAbort);
       flight.waiters.push(waiter);
     });
   }
-}
-
-function unlisten(stop: Stop, hook: () => void): void {
-  if (stop instanceof Cancellation) stop.offAbort(hook);
-  else stop.removeEventListener("abort", hook);
 }

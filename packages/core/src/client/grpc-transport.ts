@@ -1,5 +1,6 @@
 import type { ChannelOptions, Client, ServiceError } from "@grpc/grpc-js";
 import type { MethodDefinition } from "@grpc/proto-loader";
+import { offStop, onStop } from "../cancellation.js";
 import type { ServiceInstance } from "../discovery/service-registry.js";
 import {
   ClientClosedError,
@@ -148,11 +149,8 @@ export class GrpcTransport implements Transport {
     };
     return new Promise<GrpcAnswer>((resolve, reject) => {
       // The pipeline's cancellation when there is one (no AbortSignal made for the call), else the signal.
-      const { cancellation } = request;
-      const stopListening = () => {
-        if (cancellation !== undefined) cancellation.offAbort(cancel);
-        else request.signal.removeEventListener("abort", cancel);
-      };
+      const stop = request.cancellation ?? request.signal;
+      const stopListening = () => offStop(stop, cancel);
       const call = client.makeUnaryRequest(
         method.path,
         method.requestSerialize,
@@ -180,8 +178,7 @@ export class GrpcTransport implements Transport {
       function cancel(): void {
         call.cancel();
       }
-      if (cancellation !== undefined) cancellation.onAbort(cancel);
-      else request.signal.addEventListener("abort", cancel, { once: true });
+      onStop(stop, cancel);
     });
   }
 

@@ -6,7 +6,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from "axios";
 import { Agent, type Dispatcher } from "undici";
-import type { Cancellation } from "../cancellation.js";
+import { type Cancellation, offStop, onStop, type Stop } from "../cancellation.js";
 import {
   ClientClosedError,
   GatewayError,
@@ -111,12 +111,9 @@ abstract class StoppableHandler implements Dispatcher.DispatchHandler {
   #stopped: Error | undefined;
   readonly #stop = (reason: unknown) => this.stop(reason instanceof Error ? reason : new Error("aborted"));
 
-  constructor(
-    readonly cancellation: Cancellation | undefined,
-    readonly signal: AbortSignal | undefined,
-  ) {
-    if (cancellation !== undefined) cancellation.onAbort(this.#stop);
-    else signal?.addEventListener("abort", this.#stop, { once: true });
+  /** `stopper`: the attempt's cancellation, else the request's signal (none: nothing stops it). */
+  constructor(readonly stopper: Stop | undefined) {
+    if (stopper !== undefined) onStop(stopper, this.#stop);
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -132,8 +129,7 @@ abstract class StoppableHandler implements Dispatcher.DispatchHandler {
 
   /** Stops listening for the stop: the exchange ended. */
   release(): void {
-    if (this.cancellation !== undefined) this.cancellation.offAbort(this.#stop);
-    else this.signal?.removeEventListener("abort", this.#stop);
+    if (this.stopper !== undefined) offStop(this.stopper, this.#stop);
   }
 }
 
@@ -151,10 +147,9 @@ class CollectingHandler extends StoppableHandler {
     readonly resolve: (collected: Collected) => void,
     readonly reject: (error: unknown) => void,
     readonly limit: number,
-    cancellation: Cancellation | undefined,
-    signal: AbortSignal | undefined,
+    stopper: Stop | undefined,
   ) {
-    super(cancellation, signal);
+    super(stopper);
   }
 
   onHeaders(status: number): boolean {
@@ -210,10 +205,9 @@ class StreamingHandler extends StoppableHandler {
   constructor(
     readonly resolve: (answer: StreamedAnswer) => void,
     readonly reject: (error: unknown) => void,
-    cancellation: Cancellation | undefined,
-    signal: AbortSignal | undefined,
+    stopper: Stop | undefined,
   ) {
-    super(cancellation, signal);
+    super(stopper);
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -302,14 +296,14 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target, limi
       return new Promise<StreamedAnswer>((resolve, reject) => {
         agent.dispatch(
           { origin, path, method, headers, body },
-          new StreamingHandler(resolve, reject, cancellation, signal),
+          new StreamingHandler(resolve, reject, cancellation ?? signal),
         );
       }).then((streamed) => answer(config, streamed.status, streamed));
     }
     return new Promise<Collected>((resolve, reject) => {
       agent.dispatch(
         { origin, path, method, headers, body },
-        new CollectingHandler(resolve, reject, limit, cancellation, signal),
+        new CollectingHandler(resolve, reject, limit, cancellation ?? signal),
       );
     }).then((collected) => answer(config, collected.status, collected));
   };
