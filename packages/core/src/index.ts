@@ -495,6 +495,7 @@ export {
   type EdgeServerOptions,
   edgeServerOptions,
   guardRequestTarget,
+  limitHeapGrowth,
   type RunBffOptions,
   runBff,
 } from "./server/index.js";

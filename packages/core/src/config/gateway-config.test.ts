@@ -45,6 +45,7 @@ describe("loadGatewayConfig", () => {
       maxInflight: 1024,
       maxEventLoopLagMs: 500,
       headersTimeoutMs: 10_000,
+      heapGrowthPct: 50,
       compression: "on",
       clientMaxAgeS: 0,
     });
@@ -237,6 +238,14 @@ describe("loadGatewayConfig", () => {
     });
     expect(configErrorOf({ HEADERS_TIMEOUT_MS: "10" }).variable).toBe("HEADERS_TIMEOUT_MS");
     expect(configErrorOf({ MAX_EVENT_LOOP_LAG_MS: "-5" }).variable).toBe("MAX_EVENT_LOOP_LAG_MS");
+  });
+
+  it("reads HEAP_GROWTH_PCT (0 leaves V8's heuristic), and refuses a negative or fractional one", () => {
+    expect(load({ HEAP_GROWTH_PCT: "0" }).heapGrowthPct).toBe(0);
+    expect(load({ HEAP_GROWTH_PCT: "120" }).heapGrowthPct).toBe(120);
+    for (const bad of ["-1", "12.5", "lots", "1001"]) {
+      expect(configErrorOf({ HEAP_GROWTH_PCT: bad }).variable).toBe("HEAP_GROWTH_PCT");
+    }
   });
 
   it("normalizes CORS_ORIGINS as browsers send origins, and refuses anything that is not an origin", () => {

@@ -89,6 +89,11 @@ export interface GatewayConfig {
   readonly maxEventLoopLagMs: number;
   /** `HEADERS_TIMEOUT_MS`: a client's headers must be complete within this (slowloris). */
   readonly headersTimeoutMs: number;
+  /**
+   * `HEAP_GROWTH_PCT`: how far V8 may grow the heap past what its last full
+   * collection kept, in per cent; 0 leaves V8's heuristic. Applied by `runBff`.
+   */
+  readonly heapGrowthPct: number;
   /** `COMPRESSION`: `off` never compresses (an ingress that compresses). */
   readonly compression: "on" | "off";
   /** `CLIENT_MAX_AGE_S`: `max-age` of anonymous, fully fresh composite answers. */
@@ -247,6 +252,7 @@ export function loadGatewayConfig(env: Env, options: LoadConfigOptions): Gateway
     maxInflight: readVar(env, "MAX_INFLIGHT", int(1, 10_000_000), "1024"),
     maxEventLoopLagMs: readVar(env, "MAX_EVENT_LOOP_LAG_MS", int(0, 600_000), "500"),
     headersTimeoutMs: readVar(env, "HEADERS_TIMEOUT_MS", int(100, 600_000), "10000"),
+    heapGrowthPct: readVar(env, "HEAP_GROWTH_PCT", int(0, 1000), "50"),
     compression: readVar(env, "COMPRESSION", z.enum(["on", "off"]), "on"),
     clientMaxAgeS: readVar(env, "CLIENT_MAX_AGE_S", int(0, 31_536_000), "0"),
     tracing: loadTracingConfig(env, options.appName ?? "portico"),
