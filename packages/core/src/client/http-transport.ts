@@ -309,6 +309,10 @@ function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target, limi
   };
 }
 
+function dataOf<T>(response: AxiosResponse<T>): T {
+  return response.data;
+}
+
 function answer<T>(config: InternalAxiosRequestConfig, status: number, data: T): AxiosResponse<T> {
   return { data, status, statusText: "", headers: {}, config, request: null };
 }
@@ -357,15 +361,17 @@ export class HttpTransport implements Transport {
     return this.#axios;
   }
 
-  async get(request: TransportRequest): Promise<TransportResponse> {
-    const { status, text } = await this.#collect(request);
-    // Only a 2xx's body is read; another status is all the service client needs.
-    if (status < 200 || status >= 300) return { status, body: undefined };
-    try {
-      return { status, body: JSON.parse(text) as unknown };
-    } catch (error) {
-      throw new UpstreamBadResponseError(request.service, "malformed JSON", error);
-    }
+  get(request: TransportRequest): Promise<TransportResponse> {
+    // A handler on the collected answer, not an async function: one promise fewer per upstream GET.
+    return this.#collect(request).then(({ status, text }) => {
+      // Only a 2xx's body is read; another status is all the service client needs.
+      if (status < 200 || status >= 300) return { status, body: undefined };
+      try {
+        return { status, body: JSON.parse(text) as unknown };
+      } catch (error) {
+        throw new UpstreamBadResponseError(request.service, "malformed JSON", error);
+      }
+    });
   }
 
   /**
@@ -434,7 +440,7 @@ export class HttpTransport implements Transport {
   }
 
   /** Sends the GET, or the write, and reads its whole answer. */
-  async #collect(
+  #collect(
     request: TransportRequest,
     write?: {
       method: WriteMethod;
@@ -443,27 +449,34 @@ export class HttpTransport implements Transport {
     },
   ): Promise<Collected> {
     // A caller already gone: no connection is even opened.
-    if (isCancelled(request)) throw new ClientClosedError();
+    if (isCancelled(request)) return Promise.reject(new ClientClosedError());
     // The attempt's cancellation when the pipeline sent it, else the request's signal.
     const cancellation = request.cancellation;
-    const url = request.path + queryString(request.query);
+    let url: string;
+    try {
+      url = request.path + queryString(request.query);
+    } catch (error) {
+      // A value that cannot be encoded (a lone surrogate): the caller's error, not the upstream's.
+      return Promise.reject(error);
+    }
+    let sent: Promise<AxiosResponse<Collected>>;
     try {
       // Literal configs of as few keys as each needs: axios merges every key it is given.
-      const response =
+      sent =
         write === undefined
           ? cancellation === undefined
-            ? await this.#axios.request<Collected>({
+            ? this.#axios.request<Collected>({
                 url,
                 baseURL: request.baseUrl,
                 portico: new PorticoCall(request.headers, undefined),
                 signal: request.signal,
               })
-            : await this.#axios.request<Collected>({
+            : this.#axios.request<Collected>({
                 url,
                 baseURL: request.baseUrl,
                 portico: new PorticoCall(request.headers, cancellation),
               })
-          : await this.#axios.request<Collected>({
+          : this.#axios.request<Collected>({
               url,
               baseURL: request.baseUrl,
               method: write.method,
@@ -471,10 +484,13 @@ export class HttpTransport implements Transport {
               portico: new PorticoCall(write.headers, cancellation),
               ...(cancellation === undefined ? { signal: request.signal } : {}),
             });
-      return response.data;
     } catch (error) {
-      throw this.#failure(request, error);
+      return Promise.reject(this.#failure(request, error));
     }
+    // Handlers on axios's promise rather than an async function: this is on every upstream call.
+    return sent.then(dataOf, (error: unknown) => {
+      throw this.#failure(request, error);
+    });
   }
 
   /** What a failed exchange means to the service client. */

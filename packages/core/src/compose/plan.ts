@@ -83,7 +83,20 @@ export class Composition<I, D extends Record<string, unknown>> {
     // Spans exported: each part gets its own, and its calls run under it.
     const tracing = partTracingOf(ctx.trace);
 
-    const runPart = async (
+    // Promise handlers rather than an async function: this runs for every part of every composite.
+    // A synchronous throw anywhere in it (a team's `when`, `key` or fallback) is the part's rejection.
+    const runPart = (
+      name: string,
+      spec: AnyPart["spec"],
+      deps: Record<string, unknown>,
+    ): Promise<unknown> => {
+      try {
+        return startPart(name, spec, deps);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const startPart = (
       name: string,
       spec: AnyPart["spec"],
       deps: Record<string, unknown>,
@@ -101,7 +114,7 @@ export class Composition<I, D extends Record<string, unknown>> {
       };
       if (spec.when !== undefined && !spec.when(input)) {
         report("skipped");
-        return spec.otherwise;
+        return Promise.resolve(spec.otherwise);
       }
       let call = () => spec.run(partCtx, input, deps);
       if (tracing !== undefined) {
@@ -114,20 +127,31 @@ export class Composition<I, D extends Record<string, unknown>> {
             throw error;
           });
       }
-      if (spec.fallback === undefined) {
+      const fallback = spec.fallback;
+      if (fallback === undefined) {
+        let running: Promise<unknown>;
         try {
-          const value = await call();
-          report("ok");
-          return value;
+          // A team's part that answers a plain value is a promise of it (no cost for a promise).
+          running = Promise.resolve(call());
         } catch (error) {
-          report("failed");
-          throw error;
+          running = Promise.reject(error);
         }
+        return running.then(
+          (value) => {
+            report("ok");
+            return value;
+          },
+          (error: unknown) => {
+            report("failed");
+            throw error;
+          },
+        );
       }
-      const outcome = await spec.fallback.execute(call, spec.key ? spec.key(input, deps) : name);
-      if (outcome.degraded !== undefined) degraded[spec.degradedAs ?? name] = outcome.degraded;
-      report(outcome.degraded ?? "ok");
-      return outcome.value;
+      return fallback.execute(call, spec.key ? spec.key(input, deps) : name).then((outcome) => {
+        if (outcome.degraded !== undefined) degraded[spec.degradedAs ?? name] = outcome.degraded;
+        report(outcome.degraded ?? "ok");
+        return outcome.value;
+      });
     };
 
     for (const { name, spec } of this.#parts) {

@@ -17,18 +17,44 @@ export interface FallbackPolicy<T> {
   execute(fn: () => Promise<T>, key: string): Promise<FallbackOutcome<T>>;
 }
 
-class ValueFallback<T> implements FallbackPolicy<T> {
-  constructor(
-    private readonly value: T,
-    private readonly kind: DegradedKind,
-  ) {}
+/** A fresh answer as an outcome. */
+function fresh<T>(value: T): FallbackOutcome<T> {
+  return { value };
+}
 
-  async execute(fn: () => Promise<T>): Promise<FallbackOutcome<T>> {
+/**
+ * `fn()`, with a synchronous throw as a rejection. The policies below are
+ * promise handlers rather than async functions: one runs on every optional
+ * part of every composite.
+ */
+function started<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    // A plain value (a team's part in JavaScript) becomes a promise; a promise is used as it is.
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+class ValueFallback<T> implements FallbackPolicy<T> {
+  /** The one outcome every failure gets: frozen, shared. */
+  readonly #substitute: FallbackOutcome<T>;
+  readonly #substituted: () => FallbackOutcome<T>;
+
+  constructor(value: T, kind: DegradedKind) {
+    const substitute = Object.freeze({ value, degraded: kind });
+    this.#substitute = substitute;
+    this.#substituted = () => substitute;
+  }
+
+  execute(fn: () => Promise<T>): Promise<FallbackOutcome<T>> {
+    let call: Promise<T>;
     try {
-      return { value: await fn() };
+      call = Promise.resolve(fn());
     } catch {
-      return { value: this.value, degraded: this.kind };
+      return Promise.resolve(this.#substitute);
     }
+    return call.then(fresh, this.#substituted);
   }
 }
 
@@ -70,25 +96,40 @@ export function lastKnownGoodFallback<T>({
   orElse,
   onLookup,
 }: LastKnownGoodOptions<T>): FallbackPolicy<T> {
+  /** The failed call's way out: the remembered value, else `orElse`. */
+  async function recall(storeKey: string, key: string, failure: unknown): Promise<FallbackOutcome<T>> {
+    // A store that throws (even synchronously) or rejects is a miss.
+    const remembered = await attempt(() => store.get<T>(storeKey));
+    onLookup?.(remembered !== undefined);
+    if (remembered !== undefined) return { value: remembered, degraded: "cache" };
+    return orElse.execute(() => Promise.reject(failure), key);
+  }
+
   return {
-    async execute(fn: () => Promise<T>, key: string): Promise<FallbackOutcome<T>> {
+    execute(fn: () => Promise<T>, key: string): Promise<FallbackOutcome<T>> {
       const storeKey = `${prefix}:${key}`;
-      let value: T;
-      try {
-        value = await fn();
-      } catch (failure) {
-        // A store that throws (even synchronously) or rejects is a miss.
-        const remembered = await attempt(() => store.get<T>(storeKey));
-        onLookup?.(remembered !== undefined);
-        if (remembered !== undefined) return { value: remembered, degraded: "cache" };
-        return orElse.execute(() => Promise.reject(failure), key);
-      }
-      // Remembering is best effort and must not turn a fresh answer into a failure.
-      void attempt(() => store.set(storeKey, value, ttlS));
-      return { value };
+      return started(fn).then(
+        (value) => {
+          // Remembering is best effort and must not turn a fresh answer into a failure.
+          remember(store, storeKey, value, ttlS);
+          return { value };
+        },
+        (failure: unknown) => recall(storeKey, key, failure),
+      );
     },
   };
 }
+
+/** `store.set`, whose failure (a throw or a rejection) is ignored. */
+function remember<T>(store: CacheStore, key: string, value: T, ttlS: number): void {
+  try {
+    store.set(key, value, ttlS).catch(ignore);
+  } catch {
+    // A store that throws synchronously has not remembered: the answer stands.
+  }
+}
+
+function ignore(): void {}
 
 async function attempt<R>(operation: () => Promise<R>): Promise<R | undefined> {
   try {

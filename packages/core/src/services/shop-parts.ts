@@ -64,13 +64,14 @@ export function lastKnownPriceFallback({
  * A 404 from an optional service is an answer ("this product has no
  * price"), not a failure: the part is `null` and not marked degraded.
  */
-export async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof UpstreamNotFoundError) return null;
-    throw error;
-  }
+export function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
+  // A handler, not an async function: it is on the price and stock parts of every composite.
+  return call.then(undefined, nullIfUpstreamNotFound);
+}
+
+function nullIfUpstreamNotFound(error: unknown): null {
+  if (error instanceof UpstreamNotFoundError) return null;
+  throw error;
 }
 
 /**
@@ -169,6 +170,7 @@ export function shopParts(deps: ShopPartsDeps, options: ShopPartsOptions = {}): 
   const { shop } = deps;
   const { reviewsLimit = 10, recommendationsLimit = 10, ordersLimit = 10 } = options;
   const signedIn = ({ customerId }: CustomerInput) => customerId !== undefined;
+  const firstRecommendations = (list: Recommendation[]) => list.slice(0, recommendationsLimit);
   return {
     product: { run: (ctx, { productId }) => shop.product(ctx, productId) },
     price: {
@@ -196,8 +198,8 @@ export function shopParts(deps: ShopPartsDeps, options: ShopPartsOptions = {}): 
     recommendations: {
       fallback: staticFallback(TOP_TEN_RECOMMENDATIONS),
       // The service may answer more than it was asked for.
-      run: async (ctx, { productId }) =>
-        (await shop.recommendations(ctx, productId, recommendationsLimit)).slice(0, recommendationsLimit),
+      run: (ctx, { productId }) =>
+        shop.recommendations(ctx, productId, recommendationsLimit).then(firstRecommendations),
     },
     cart: {
       when: signedIn,
