@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { ServiceClient } from "../client/service-client.js";
 import { encodePath } from "../client/transport.js";
 import type { ServiceName } from "../config/services.js";
@@ -48,11 +49,45 @@ export interface ShopApiOptions {
 /** Batch calls take the ids joined by commas (the query string encoding escapes them). */
 const idList = (ids: readonly string[]) => ids.join(",");
 
-// The reads are promise handlers over the service client's promise, not
-// async functions: an async method that returns a promise costs a promise
-// and two more microtask turns, on every upstream GET of every composite.
+// The reads below are plain functions over the service client's promise,
+// not async methods: an async method that returns a promise costs one more
+// promise and two more microtask turns, on every upstream GET of every
+// composite. A synchronous throw (an id `encodePath` refuses) is still a
+// rejection, never a throw.
 const itemsOf = <T>(answer: { items: T[] }): T[] => answer.items;
 const optionsOf = (answer: { options: ShippingOption[] }): ShippingOption[] => answer.options;
+
+/** GET `prefix` + `id` as one encoded path segment. */
+function getById<S extends z.ZodType>(
+  client: ServiceClient,
+  ctx: RequestContext,
+  prefix: string,
+  id: string,
+  schema: S,
+): Promise<z.output<S>> {
+  try {
+    return client.get(ctx, prefix + encodePath`${id}`, schema);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** GET `path` with `query`; the answer, or what `pick` takes of it. */
+function getWith<S extends z.ZodType, T = z.output<S>>(
+  client: ServiceClient,
+  ctx: RequestContext,
+  path: string,
+  schema: S,
+  query: Readonly<Record<string, string | number>>,
+  pick?: (answer: z.output<S>) => T,
+): Promise<T> {
+  try {
+    const answer = client.get(ctx, path, schema, { query });
+    return pick === undefined ? (answer as Promise<T>) : answer.then(pick);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /**
  * The shop's internal APIs as typed functions, shared by every BFF. Ids
@@ -71,57 +106,29 @@ export class ShopApi {
   }
 
   product(ctx: RequestContext, id: string): Promise<Product> {
-    try {
-      return this.clients.catalog.get(ctx, encodePath`/products/${id}`, productSchema);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getById(this.clients.catalog, ctx, "/products/", id, productSchema);
   }
 
   products(ctx: RequestContext, ids: readonly string[]): Promise<Product[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    try {
-      return this.clients.catalog
-        .get(ctx, "/products", productListSchema, { query: { ids: idList(ids) } })
-        .then(itemsOf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getWith(this.clients.catalog, ctx, "/products", productListSchema, { ids: idList(ids) }, itemsOf);
   }
 
   price(ctx: RequestContext, id: string): Promise<Price> {
-    try {
-      return this.clients.pricing.get(ctx, encodePath`/prices/${id}`, priceSchema);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getById(this.clients.pricing, ctx, "/prices/", id, priceSchema);
   }
 
   prices(ctx: RequestContext, ids: readonly string[]): Promise<Price[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    try {
-      return this.clients.pricing
-        .get(ctx, "/prices", priceListSchema, { query: { ids: idList(ids) } })
-        .then(itemsOf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getWith(this.clients.pricing, ctx, "/prices", priceListSchema, { ids: idList(ids) }, itemsOf);
   }
 
   reviews(ctx: RequestContext, productId: string, limit: number): Promise<Reviews> {
-    try {
-      return this.clients.reviews.get(ctx, "/reviews", reviewsSchema, { query: { productId, limit } });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getWith(this.clients.reviews, ctx, "/reviews", reviewsSchema, { productId, limit });
   }
 
   stock(ctx: RequestContext, productId: string): Promise<Stock> {
-    try {
-      return this.clients.inventory.get(ctx, encodePath`/stock/${productId}`, stockSchema);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getById(this.clients.inventory, ctx, "/stock/", productId, stockSchema);
   }
 
   /**
@@ -131,51 +138,31 @@ export class ShopApi {
    */
   stocks(ctx: RequestContext, ids: readonly string[]): Promise<Stock[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    try {
-      return this.clients.inventory
-        .get(ctx, "/stock", stockListSchema, { query: { ids: idList(ids) } })
-        .then(itemsOf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getWith(this.clients.inventory, ctx, "/stock", stockListSchema, { ids: idList(ids) }, itemsOf);
   }
 
   shippingQuotes(ctx: RequestContext, productId: string): Promise<ShippingOption[]> {
-    try {
-      return this.clients.shipping
-        .get(ctx, "/quotes", quotesSchema, { query: { productId } })
-        .then(optionsOf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getWith(this.clients.shipping, ctx, "/quotes", quotesSchema, { productId }, optionsOf);
   }
 
   recommendations(ctx: RequestContext, productId: string, limit: number): Promise<Recommendation[]> {
-    try {
-      return this.clients.recommendations
-        .get(ctx, "/recommendations", recommendationsSchema, { query: { productId, limit } })
-        .then(itemsOf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const query = { productId, limit };
+    return getWith(
+      this.clients.recommendations,
+      ctx,
+      "/recommendations",
+      recommendationsSchema,
+      query,
+      itemsOf,
+    );
   }
 
   cart(ctx: RequestContext, customerId: string): Promise<Cart> {
-    try {
-      return this.clients.cart.get(ctx, encodePath`/carts/${customerId}`, cartSchema);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getById(this.clients.cart, ctx, "/carts/", customerId, cartSchema);
   }
 
   orders(ctx: RequestContext, customerId: string, limit: number): Promise<Order[]> {
-    try {
-      return this.clients.orders
-        .get(ctx, "/orders", ordersSchema, { query: { customerId, limit } })
-        .then(itemsOf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return getWith(this.clients.orders, ctx, "/orders", ordersSchema, { customerId, limit }, itemsOf);
   }
 
   /**
