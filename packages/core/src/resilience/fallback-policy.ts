@@ -37,24 +37,16 @@ function started<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 class ValueFallback<T> implements FallbackPolicy<T> {
-  /** The one outcome every failure gets: frozen, shared. */
-  readonly #substitute: FallbackOutcome<T>;
+  /** Every failure's outcome: one frozen object, shared. */
   readonly #substituted: () => FallbackOutcome<T>;
 
   constructor(value: T, kind: DegradedKind) {
     const substitute = Object.freeze({ value, degraded: kind });
-    this.#substitute = substitute;
     this.#substituted = () => substitute;
   }
 
   execute(fn: () => Promise<T>): Promise<FallbackOutcome<T>> {
-    let call: Promise<T>;
-    try {
-      call = Promise.resolve(fn());
-    } catch {
-      return Promise.resolve(this.#substitute);
-    }
-    return call.then(fresh, this.#substituted);
+    return started(fn).then(fresh, this.#substituted);
   }
 }
 
