@@ -147,7 +147,9 @@ export class Composition<I, D extends Record<string, unknown>> {
           },
         );
       }
-      return fallback.execute(call, spec.key ? spec.key(input, deps) : name).then((outcome) => {
+      const served = fallback.execute(call, spec.key ? spec.key(input, deps) : name);
+      // Promise.resolve: a team's policy may answer a thenable or a plain outcome.
+      return Promise.resolve(served).then((outcome) => {
         if (outcome.degraded !== undefined) degraded[spec.degradedAs ?? name] = outcome.degraded;
         report(outcome.degraded ?? "ok");
         return outcome.value;

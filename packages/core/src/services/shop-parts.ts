@@ -66,7 +66,7 @@ export function lastKnownPriceFallback({
  */
 export function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
   // A handler, not an async function: it is on the price and stock parts of every composite.
-  return call.then(undefined, nullIfUpstreamNotFound);
+  return Promise.resolve(call).then(undefined, nullIfUpstreamNotFound);
 }
 
 function nullIfUpstreamNotFound(error: unknown): null {
