@@ -16,8 +16,8 @@ limitHeapGrowth(Number(process.argv[1]));
 const slots = new Array(30_000).fill(null);
 let peak = 0;
 let i = 0;
-const start = Date.now();
-while (Date.now() - start < 1500) {
+// A fixed amount of work, not a fixed time: a slow or busy machine does the same churn.
+for (let round = 0; round < 1500; round++) {
   for (let j = 0; j < 2000; j++) new Array(50);
   for (let k = 0; k < 200; k++) slots[i++ % slots.length] = { data: new Array(120).fill(i) };
   const old = getHeapSpaceStatistics().find((space) => space.space_name === "old_space");
