@@ -103,6 +103,10 @@ export class GrpcTransport implements Transport {
     reconnectBackoffMs = { initial: 100, max: 1000 },
     probeTimeoutMs = 1000,
   }: GrpcTransportOptions) {
+    // Loaded now, not on the first call: a transport is built only when gRPC is configured, and
+    // requiring grpc-js (60 ms idle, several times that on a busy machine) inside the first
+    // call's timeout made that call time out.
+    grpcJs();
     this.#routes = routes;
     this.#timeoutMs = timeoutMs;
     this.#probeTimeoutMs = probeTimeoutMs;
