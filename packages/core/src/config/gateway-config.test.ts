@@ -15,6 +15,15 @@ function configErrorOf(env: Record<string, string>): ConfigError {
   throw new Error(`expected ${JSON.stringify(env)} to be refused`);
 }
 
+/** `name=value` stops start-up with one line that names the variable. */
+function expectRefused(name: string, value: string): void {
+  const error = configErrorOf({ [name]: value });
+  expect(error.variable).toBe(name);
+  expect(error.code).toBe("CONFIG_INVALID");
+  expect(error.message).toContain(name);
+  expect(error.message).not.toContain("\n");
+}
+
 describe("loadGatewayConfig", () => {
   it("defaults to what contract section 4 says", () => {
     const config = load();
@@ -176,11 +185,7 @@ describe("loadGatewayConfig", () => {
       ["COMPRESSION", "gzip"],
       ["COMPRESSION", "ON"],
     ] as const) {
-      const error = configErrorOf({ [name]: value });
-      expect(error.variable).toBe(name);
-      expect(error.code).toBe("CONFIG_INVALID");
-      expect(error.message).toContain(name);
-      expect(error.message).not.toContain("\n");
+      expectRefused(name, value);
     }
   });
 
@@ -243,9 +248,7 @@ describe("loadGatewayConfig", () => {
   it("reads HEAP_GROWTH_PCT (0 leaves V8's heuristic), and refuses a negative or fractional one", () => {
     expect(load({ HEAP_GROWTH_PCT: "0" }).heapGrowthPct).toBe(0);
     expect(load({ HEAP_GROWTH_PCT: "120" }).heapGrowthPct).toBe(120);
-    for (const bad of ["-1", "12.5", "lots", "1001"]) {
-      expect(configErrorOf({ HEAP_GROWTH_PCT: bad }).variable).toBe("HEAP_GROWTH_PCT");
-    }
+    for (const bad of ["-1", "12.5", "lots", "1001"]) expectRefused("HEAP_GROWTH_PCT", bad);
   });
 
   it("normalizes CORS_ORIGINS as browsers send origins, and refuses anything that is not an origin", () => {
@@ -334,11 +337,7 @@ describe("loadGatewayConfig", () => {
       ["ADAPTIVE_CONCURRENCY", "yes"],
       ["ADAPTIVE_CONCURRENCY", "gradient"],
     ] as const) {
-      const error = configErrorOf({ [name]: value });
-      expect(error.variable).toBe(name);
-      expect(error.code).toBe("CONFIG_INVALID");
-      expect(error.message).toContain(name);
-      expect(error.message).not.toContain("\n");
+      expectRefused(name, value);
     }
   });
 

@@ -3,6 +3,33 @@ import type { CacheStoreKind, UpstreamOutcome } from "../client/upstream-observe
 import type { CircuitState } from "../resilience/circuit-breaker-policy.js";
 import { CounterFamily, HistogramFamily } from "./metric-families.js";
 
+/** A value per service, read when the metrics are scraped. */
+type PerService = () => Iterable<readonly [string, number]>;
+
+/**
+ * A gauge by service whose values are read from `sourceOf()` at scrape
+ * time: nothing to do per call. No source yet: the gauge stays empty.
+ */
+function perServiceGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  sourceOf: () => PerService | undefined,
+): Gauge<"service"> {
+  const gauge: Gauge<"service"> = new Gauge({
+    name,
+    help,
+    labelNames: ["service"] as const,
+    registers: [registry],
+    collect: () => {
+      const source = sourceOf();
+      if (source === undefined) return;
+      for (const [service, value] of source()) gauge.set({ service }, value);
+    },
+  });
+  return gauge;
+}
+
 /** Every outcome an upstream call is counted under (zero-initialised per service). */
 export const UPSTREAM_OUTCOMES: readonly UpstreamOutcome[] = [
   "ok",
@@ -143,35 +170,23 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  #inFlightSource: (() => Iterable<readonly [string, number]>) | undefined;
+  #inFlightSource: PerService | undefined;
 
-  readonly upstreamInFlight: Gauge<"service"> = new Gauge({
-    name: "portico_upstream_in_flight",
-    help: "Upstream calls in flight (inside the bulkhead), by service.",
-    labelNames: ["service"] as const,
-    registers: [this.registry],
-    // Read at scrape time: nothing to do per call.
-    collect: () => {
-      const source = this.#inFlightSource;
-      if (source === undefined) return;
-      for (const [service, inFlight] of source()) this.upstreamInFlight.set({ service }, inFlight);
-    },
-  });
+  readonly upstreamInFlight: Gauge<"service"> = perServiceGauge(
+    this.registry,
+    "portico_upstream_in_flight",
+    "Upstream calls in flight (inside the bulkhead), by service.",
+    () => this.#inFlightSource,
+  );
 
-  #limitSource: (() => Iterable<readonly [string, number]>) | undefined;
+  #limitSource: PerService | undefined;
 
-  readonly upstreamConcurrencyLimit: Gauge<"service"> = new Gauge({
-    name: "portico_upstream_concurrency_limit",
-    help: "Upstream calls allowed in flight now, by service: MAX_CONCURRENT_PER_UPSTREAM, or the adaptive limit (ADAPTIVE_CONCURRENCY=on).",
-    labelNames: ["service"] as const,
-    registers: [this.registry],
-    // Read at scrape time, like portico_upstream_in_flight.
-    collect: () => {
-      const source = this.#limitSource;
-      if (source === undefined) return;
-      for (const [service, limit] of source()) this.upstreamConcurrencyLimit.set({ service }, limit);
-    },
-  });
+  readonly upstreamConcurrencyLimit: Gauge<"service"> = perServiceGauge(
+    this.registry,
+    "portico_upstream_concurrency_limit",
+    "Upstream calls allowed in flight now, by service: MAX_CONCURRENT_PER_UPSTREAM, or the adaptive limit (ADAPTIVE_CONCURRENCY=on).",
+    () => this.#limitSource,
+  );
 
   #loadSource: (() => { readonly inflight: number; readonly shed: number }) | undefined;
 
@@ -219,12 +234,12 @@ export class GatewayMetrics {
   }
 
   /** Where `portico_upstream_in_flight` is read from at scrape time. */
-  watchInFlight(source: () => Iterable<readonly [string, number]>): void {
+  watchInFlight(source: PerService): void {
     this.#inFlightSource = source;
   }
 
   /** Where `portico_upstream_concurrency_limit` is read from at scrape time. */
-  watchConcurrencyLimit(source: () => Iterable<readonly [string, number]>): void {
+  watchConcurrencyLimit(source: PerService): void {
     this.#limitSource = source;
   }
 
