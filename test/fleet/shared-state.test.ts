@@ -11,14 +11,17 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   clearFaults,
+  clearRecordedRequests,
   type DemoShop,
   injectFault,
   type RunningBff,
   type RunningProcess,
+  recordedRequests,
   startBff,
   startDemoShop,
 } from "../support/processes.js";
-import { PATIENT } from "./support.js";
+import { json, type MobileProductDetails } from "../support/shapes.js";
+import { PATIENT, sleep } from "./support.js";
 
 // Shared state through a real Redis: every test writes under its own
 // REDIS_KEY_PREFIX, so parallel runs cannot collide.
@@ -192,5 +195,132 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
       expect(response.status).toBe(200);
       expect(performance.now() - startedAt).toBeLessThan(1500);
     }
+  });
+});
+
+/** Two instances of mobile-bff; on one Redis prefix with `fleet`, else each alone. */
+async function twoInstances(
+  fleet: boolean,
+  env: Record<string, string> = {},
+): Promise<[RunningBff, RunningBff]> {
+  // A generous command timeout, as above: a command slower than it makes an instance act alone.
+  const shared: Record<string, string> = fleet
+    ? { REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: newPrefix(), REDIS_TIMEOUT_MS: "1000" }
+    : {};
+  return Promise.all([bff("mobile-bff", { ...shared, ...env }), bff("mobile-bff", { ...shared, ...env })]);
+}
+
+/** The catalog calls for one product, as the demo catalog recorded them. */
+async function productCalls(id: string): Promise<number> {
+  return (await recordedRequests(shop, "catalog")).filter((request) => request.path === `/products/${id}`)
+    .length;
+}
+
+/** 100 concurrent identical requests, split between the two instances. */
+async function burst(instances: readonly RunningBff[], id: string): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: 100 }, async (_, i) => {
+      const target = instances[i % instances.length] as RunningBff;
+      const response = await fetch(`${target.url}/productdetails/${id}`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    }),
+  );
+}
+
+describe("identical calls coalesced across the fleet (contract section 5)", { timeout: 60_000 }, () => {
+  it("makes one upstream call for 100 concurrent identical requests split between two instances", async () => {
+    const fleet = await twoInstances(true);
+    // Slow enough that every request arrives while the first call is in flight.
+    await injectFault(shop, "catalog", { mode: "delay", ms: 800 });
+    await clearRecordedRequests(shop);
+    const statuses = await burst(fleet, "p11");
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(await productCalls("p11")).toBe(1);
+    const metrics = await (await fetch(`${(fleet[0] as RunningBff).url}/metrics`)).text();
+    expect(metrics).toMatch(/portico_redis_degraded\{store="fleet"\} 0/);
+  });
+
+  it("without Redis, each instance makes its own call (the same run without the feature)", async () => {
+    const alone = await twoInstances(false);
+    await injectFault(shop, "catalog", { mode: "delay", ms: 800 });
+    await clearRecordedRequests(shop);
+    const statuses = await burst(alone, "p12");
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(await productCalls("p12")).toBe(2);
+  });
+});
+
+describe("one circuit per service across the fleet (contract section 5)", { timeout: 60_000 }, () => {
+  const BREAKER = {
+    BREAKER_MIN_REQUESTS: "5",
+    BREAKER_ERROR_PCT: "50",
+    BREAKER_OPEN_MS: "4000",
+    BREAKER_WINDOW_MS: "30000",
+  };
+
+  /** The circuit of `service` as an instance's `/admin/status` shows it. */
+  async function circuitOf(bff: RunningBff, service: string): Promise<string> {
+    const status = (await (await fetch(`${bff.url}/admin/status`)).json()) as {
+      upstreams: Record<string, { circuit: string }>;
+    };
+    return status.upstreams[service]?.circuit ?? "unknown";
+  }
+
+  it("fails fast on an instance that never called the dead service, within a second of another's circuit opening", async () => {
+    const [a, b] = await twoInstances(true, BREAKER);
+    await injectFault(shop, "reviews", { mode: "error", status: 500 });
+    await clearRecordedRequests(shop);
+    // A calls the dead service until its own window opens the circuit.
+    for (let i = 0; i < 5; i++) {
+      const body = await json<MobileProductDetails>(await fetch(`${a.url}/productdetails/p${1 + i}`));
+      expect(body.degraded.reviews).toBe("empty");
+    }
+    const opened = performance.now();
+    expect(await circuitOf(a, "reviews")).toBe("open");
+    let seenOpen = Number.POSITIVE_INFINITY;
+    while (performance.now() - opened < 3000) {
+      if ((await circuitOf(b, "reviews")) === "open") {
+        seenOpen = performance.now() - opened;
+        break;
+      }
+      await sleep(25);
+    }
+    expect(seenOpen).toBeLessThan(1000);
+    // B answers with the fallback and never calls reviews itself.
+    const response = await fetch(`${b.url}/productdetails/p6`, { headers: { "x-request-id": "fleet-b-1" } });
+    const body = await json<MobileProductDetails>(response);
+    expect(body.degraded.reviews).toBe("empty");
+    const fromB = (await recordedRequests(shop, "reviews")).filter((r) => r.requestId === "fleet-b-1");
+    expect(fromB).toEqual([]);
+    expect((await recordedRequests(shop, "reviews")).length).toBe(5);
+  });
+
+  it("lets one trial call decide half-open for the fleet, and closes every instance's circuit", async () => {
+    const [a, b] = await twoInstances(true, { ...BREAKER, BREAKER_OPEN_MS: "1500" });
+    await injectFault(shop, "reviews", { mode: "error", status: 500 });
+    for (let i = 0; i < 5; i++) await (await fetch(`${a.url}/productdetails/p${1 + i}`)).arrayBuffer();
+    expect(await circuitOf(a, "reviews")).toBe("open");
+    // Healed, but slow: every request below arrives while the trial is out.
+    await injectFault(shop, "reviews", { mode: "delay", ms: 1000 });
+    await sleep(1700);
+    await clearRecordedRequests(shop);
+    // Both half-open: of 20 concurrent requests to the two (20 products), one trial goes to reviews.
+    const bodies = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) =>
+        json<MobileProductDetails>(await fetch(`${(i % 2 === 0 ? a : b).url}/productdetails/p${1 + i}`)),
+      ),
+    );
+    expect((await recordedRequests(shop, "reviews")).length).toBe(1);
+    expect(bodies.filter((body) => body.degraded.reviews === undefined).length).toBe(1);
+    // The trial's success closes the circuit on both within a second.
+    const closedAt = performance.now();
+    while (performance.now() - closedAt < 1000) {
+      if ((await circuitOf(a, "reviews")) === "closed" && (await circuitOf(b, "reviews")) === "closed") break;
+      await sleep(25);
+    }
+    expect([await circuitOf(a, "reviews"), await circuitOf(b, "reviews")]).toEqual(["closed", "closed"]);
   });
 });

@@ -38,5 +38,10 @@ describe("checkout with Redis away (mobile-bff)", () => {
     expect(await ordersPlaced(stack.shop)).toBe(1);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/portico_redis_degraded\{store="idempotency"\} 1/);
+    // Coalescing and circuits act alone too: reads answer at once, as without REDIS_URL.
+    expect(metrics).toMatch(/portico_redis_degraded\{store="fleet"\} 1/);
+    const started = performance.now();
+    expect((await fetch(`${url}/productdetails/p1`)).status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

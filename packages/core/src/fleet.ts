@@ -6,6 +6,7 @@ import { createRedisConnection, redisReady } from "./cache/redis-connection.js";
 import { RedisStore } from "./cache/redis-store.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { INVENTORY_GRPC_REGISTRY_NAME } from "./config/services.js";
+import { FleetBus } from "./coordination/fleet-bus.js";
 import { EtcdRegistry } from "./discovery/etcd-registry.js";
 import type { OutlierDetectorOptions } from "./discovery/outlier-detector.js";
 import type { ServiceRegistry } from "./discovery/service-registry.js";
@@ -24,6 +25,11 @@ import type { Logger } from "./observability/logger.js";
 export interface Fleet {
   /** The shared Redis connection, or undefined without `REDIS_URL`. */
   readonly redis: Redis | undefined;
+  /**
+   * What the instances share beyond the stores (`REDIS_URL`): coalesced
+   * calls and circuit state, under `REDIS_KEY_PREFIX`; undefined without Redis.
+   */
+  readonly bus: FleetBus | undefined;
   /** An etcd registry when `DISCOVERY=etcd` (made on first call), else undefined (static URLs). */
   registry(): ServiceRegistry | undefined;
   /**
@@ -53,13 +59,27 @@ export function createFleet(config: GatewayConfig, logger: Logger): Fleet {
           onDown: (error) =>
             logger.warn(
               { err: messageOf(error) },
-              "redis unreachable: caches use memory, rate limits and idempotency keys are per instance",
+              "redis unreachable: caches use memory; rate limits, idempotency keys, coalescing and circuits are per instance",
             ),
           onUp: () => logger.info("redis connection restored"),
+        });
+  const bus =
+    redis === undefined
+      ? undefined
+      : new FleetBus({
+          redis,
+          keyPrefix: config.redisKeyPrefix,
+          onDown: (error) =>
+            logger.warn(
+              { err: messageOf(error) },
+              "redis fleet commands failed: coalescing and circuits are per instance",
+            ),
+          onUp: () => logger.info("redis fleet commands answering again: coalescing and circuits are shared"),
         });
   let etcd: EtcdRegistry | undefined;
   return {
     redis,
+    bus,
     registry() {
       if (config.discovery !== "etcd") return undefined;
       etcd ??= new EtcdRegistry({
@@ -110,9 +130,11 @@ export function createFleet(config: GatewayConfig, logger: Logger): Fleet {
       await Promise.all([
         registry.ready?.(),
         redis === undefined ? undefined : redisReady(redis, Math.max(1000, config.redisTimeoutMs * 4)),
+        bus?.ready(Math.max(1000, config.redisTimeoutMs * 4)),
       ]);
     },
     close(): void {
+      bus?.close();
       redis?.disconnect();
     },
   };

@@ -10,6 +10,8 @@ import type { Transport } from "./client/transport.js";
 import { combineObservers, type UpstreamObserver } from "./client/upstream-observer.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { INVENTORY_GRPC_REGISTRY_NAME, SERVICE_NAMES, type ServiceName } from "./config/services.js";
+import { fleetCircuit } from "./coordination/fleet-circuit.js";
+import { FleetFlight } from "./coordination/fleet-flight.js";
 import { AliasedRegistry } from "./discovery/aliased-registry.js";
 import { type HealthProbe, httpHealthProbe } from "./discovery/health-probe.js";
 import { createLoadBalancing, type LoadBalancing } from "./discovery/load-balancing.js";
@@ -134,8 +136,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const freshStore = deps.freshCache ?? fleet.store("fresh:");
   // Keys: <REDIS_KEY_PREFIX>idem:<customer>:<Idempotency-Key>.
   const idempotency = deps.idempotency ?? fleet.idempotency();
-  if (idempotency instanceof DegradingIdempotencyStore) {
-    watchRedisDegraded(observability.metrics.registry, { idempotency: () => !idempotency.primaryUp });
+  const bus = fleet.bus;
+  const fleetFlight = bus === undefined ? undefined : new FleetFlight(bus);
+  if (idempotency instanceof DegradingIdempotencyStore || bus !== undefined) {
+    watchRedisDegraded(observability.metrics.registry, {
+      ...(idempotency instanceof DegradingIdempotencyStore
+        ? { idempotency: () => !idempotency.primaryUp }
+        : {}),
+      // Coalescing and circuits act alone whenever the connection is not up.
+      ...(bus === undefined ? {} : { fleet: () => !bus.up }),
+    });
   }
   // Balancers learn each attempt's outcome (ejection, least-outstanding) through the observer.
   const balancing = createLoadBalancing({
@@ -184,6 +194,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
               },
             },
       adaptiveConcurrency: config.adaptiveConcurrency === "on",
+      // REDIS_URL: one circuit per service for the fleet. A claimed trial outlives no request.
+      fleetCircuit:
+        fleet.bus === undefined
+          ? undefined
+          : fleetCircuit(fleet.bus, { service, trialTtlMs: config.requestDeadlineMs + 1000 }),
     });
     // Services are transport-agnostic: only the transport (and its "instance", the queue) differ.
     const overAmqp = service === "shipping" ? shippingOverAmqp : undefined;
@@ -209,6 +224,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       tracer: tracing?.attempts(service, traced),
       freshCache:
         serviceConfig.cacheTtlS > 0 ? { store: freshStore, ttlS: serviceConfig.cacheTtlS } : undefined,
+      // REDIS_URL: identical GETs are one call across the fleet; a wait longer than the service's timeout means the holder is gone.
+      fleet: fleetFlight === undefined ? undefined : { flight: fleetFlight, waitMs: serviceConfig.timeoutMs },
     });
   }
 

@@ -63,6 +63,7 @@ export {
   type SendOptions,
   ServiceClient,
   type ServiceClientOptions,
+  type SharedFlight,
   type StreamOptions,
   type StreamResponse,
   type Transport,
@@ -132,6 +133,13 @@ export {
   withSignal,
   withTrace,
 } from "./context.js";
+export {
+  FleetBus,
+  type FleetCircuitOptions,
+  FleetFlight,
+  fleetCircuit,
+  type Subscription,
+} from "./coordination/index.js";
 export {
   AliasedRegistry,
   type BalancedInstanceStatus,
@@ -465,6 +473,8 @@ export {
   emptyFallback,
   type FallbackOutcome,
   type FallbackPolicy,
+  type FleetCircuitChange,
+  type FleetCircuitLink,
   Gradient2Limit,
   type Gradient2Options,
   type HedgeAfter,

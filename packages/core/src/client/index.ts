@@ -26,6 +26,7 @@ export {
   type SendOptions,
   ServiceClient,
   type ServiceClientOptions,
+  type SharedFlight,
   type StreamOptions,
 } from "./service-client.js";
 export {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { CacheStore } from "../cache/cache-store.js";
 import type { SingleFlight } from "../cache/single-flight.js";
-import type { Cancellation } from "../cancellation.js";
+import type { Cancellation, Stop } from "../cancellation.js";
 import {
   isAborted,
   type PolicyContext,
@@ -62,6 +62,30 @@ export interface ServiceClientOptions {
    * `traceparent`, naming its span. Without it, nothing is traced.
    */
   tracer?: AttemptTracer | undefined;
+  /**
+   * GETs coalesced across the fleet's instances too (`REDIS_URL`), each
+   * instance's callers being one already; an instance waits up to
+   * `fleetWaitMs` (the service's timeout, within its deadline) for another's
+   * call before making its own.
+   */
+  fleet?: { readonly flight: SharedFlight; readonly waitMs: number } | undefined;
+}
+
+/**
+ * Coalesces identical GETs across the instances of a fleet (contract
+ * section 5; `FleetFlight` over Redis): `call` is made by one instance per
+ * `key` while it is in flight, and the others take its answer if `accept`
+ * (their own validation) returns it, else make their own call; so do they
+ * past `waitMs`, or at once when the fleet cannot be reached.
+ */
+export interface SharedFlight {
+  run<T>(
+    key: string,
+    waitMs: number,
+    stop: Stop,
+    call: () => Promise<T>,
+    accept: (value: unknown) => T | undefined,
+  ): Promise<T>;
 }
 
 export interface GetOptions {
@@ -179,7 +203,9 @@ export class ServiceClient {
         : this.#options.singleFlight.do(
             key,
             ctx.cancellation ?? ctx.signal,
-            (cancellation) => this.#call(ctx, cancellation, path, schema, options),
+            this.#options.fleet === undefined
+              ? (cancellation) => this.#call(ctx, cancellation, path, schema, options)
+              : (cancellation) => this.#fleetCall(ctx, cancellation, key, path, schema, options),
             this.#onJoin,
           );
     return call.then(
@@ -190,6 +216,30 @@ export class ServiceClient {
       (error: unknown) => {
         ctx.timings.record(this.service, performance.now() - started);
         throw error;
+      },
+    );
+  }
+
+  /** This instance's call for `key`, coalesced with the fleet's: made here, or taken from another instance's. */
+  #fleetCall<S extends z.ZodType>(
+    ctx: RequestContext,
+    cancellation: Cancellation,
+    key: string,
+    path: string,
+    schema: S,
+    options: GetOptions,
+  ): Promise<z.output<S>> {
+    const fleet = this.#options.fleet as NonNullable<ServiceClientOptions["fleet"]>;
+    const waitMs = Math.min(fleet.waitMs, ctx.deadline - performance.now());
+    return fleet.flight.run(
+      `GET ${key}`,
+      waitMs,
+      cancellation,
+      () => this.#call(ctx, cancellation, path, schema, options),
+      (value) => {
+        // Another instance's answer is trusted no more than an upstream's.
+        const parsed = schema.safeParse(value);
+        return parsed.success ? (parsed.data as z.output<S>) : undefined;
       },
     );
   }

@@ -182,7 +182,7 @@ describe("the fleet's idempotency store when Redis is away", () => {
     // ioredis retries every 200 ms and more; the outage is logged once.
     await sleep(700);
     expect(lines.filter((line) => line.level === "warn").map((line) => line.msg)).toEqual([
-      "redis unreachable: caches use memory, rate limits and idempotency keys are per instance",
+      "redis unreachable: caches use memory; rate limits, idempotency keys, coalescing and circuits are per instance",
     ]);
   });
 

@@ -47,6 +47,29 @@ export interface CircuitBreakerOptions {
   isIgnored?: (error: unknown) => boolean;
   /** Buckets the window is cut into. Default 10. */
   buckets?: number;
+  /** The fleet's circuit for this service (`REDIS_URL`); without it the circuit is this instance's alone. */
+  fleet?: FleetCircuitLink | undefined;
+}
+
+/** A decision about a service's circuit, as the instances of a fleet tell each other. */
+export type FleetCircuitChange =
+  | { readonly state: "open"; readonly remainingMs: number }
+  | { readonly state: "closed" };
+
+/**
+ * What a breaker shares with the other instances of its fleet (contract
+ * section 5): the state, not the counts. Nothing of it throws or waits
+ * longer than Redis's command timeout; Redis away, the breaker acts alone.
+ */
+export interface FleetCircuitLink {
+  /** Calls `apply` with each decision another instance tells; returns the unsubscribe. */
+  listen(apply: (change: FleetCircuitChange) => void): () => void;
+  /** Tells the others this instance's decision. */
+  tell(change: FleetCircuitChange): void;
+  /** Half-open: claims the fleet's one trial call; false when another instance holds it. */
+  claimTrial(): Promise<boolean>;
+  /** The trial this instance held has settled (its outcome is told separately). */
+  releaseTrial(): void;
 }
 
 export interface CircuitBreakerPolicy extends Policy {
@@ -91,6 +114,7 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
     isFailure,
     isIgnored = isAbandoned,
     buckets: bucketCount = 10,
+    fleet,
   } = options;
   const buckets = Math.max(1, Math.floor(bucketCount));
   const window: Bucket[] = Array.from({ length: buckets }, emptyBucket);
@@ -124,14 +148,57 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
   const notify = (state: CircuitState) => {
     for (const listener of listeners) listener(state);
   };
+  // Applying another instance's decision: it is not told back to the fleet.
+  let applying = false;
+  // The fleet's half-open trial: this instance's to make ("mine"), another's, or being claimed.
+  let fleetTrial: "none" | "claiming" | "mine" | "elsewhere" = "none";
+  let reclaim: NodeJS.Timeout | undefined;
+  const claimTrial = (link: FleetCircuitLink) => {
+    fleetTrial = "claiming";
+    link.claimTrial().then((mine) => {
+      if (!breaker.halfOpen || fleetTrial !== "claiming") return;
+      fleetTrial = mine ? "mine" : "elsewhere";
+      if (mine) return;
+      // The holder tells how its trial went; if it died instead, its claim expires and the trial is claimed again.
+      reclaim = setTimeout(() => {
+        if (breaker.halfOpen && fleetTrial === "elsewhere") claimTrial(link);
+      }, openMs);
+      reclaim.unref();
+    });
+  };
+  const leaveTrial = () => {
+    fleetTrial = "none";
+    clearTimeout(reclaim);
+  };
   breaker.on("open", () => {
     openedAt = performance.now();
+    leaveTrial();
+    if (!applying) fleet?.tell({ state: "open", remainingMs: openMs });
     notify("open");
   });
-  breaker.on("halfOpen", () => notify("half-open"));
+  breaker.on("halfOpen", () => {
+    if (fleet !== undefined) claimTrial(fleet);
+    notify("half-open");
+  });
   breaker.on("close", () => {
     for (let i = 0; i < buckets; i++) window[i] = emptyBucket();
+    leaveTrial();
+    if (!applying) fleet?.tell({ state: "closed" });
     notify("closed");
+  });
+  const unlisten = fleet?.listen((change) => {
+    applying = true;
+    try {
+      if (change.state === "closed") {
+        if (!breaker.closed) breaker.close();
+      } else if (change.remainingMs > 0 && !breaker.opened) {
+        breaker.open();
+        // Retry-After counts down to the fleet's end of the open period, not a fresh one.
+        openedAt = performance.now() - Math.max(0, openMs - change.remainingMs);
+      }
+    } finally {
+      applying = false;
+    }
   });
 
   const stateOf = (): CircuitState => (breaker.halfOpen ? "half-open" : breaker.opened ? "open" : "closed");
@@ -171,6 +238,8 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
       if (ctx.deadline - performance.now() <= 0) throw new DeadlineExceededError(service);
       if (breaker.closed) return false;
       if (breaker.opened || trialInFlight) throw shortCircuited();
+      // Half-open in a fleet: only the instance holding the fleet's trial makes it.
+      if (fleet !== undefined && fleetTrial !== "mine") throw shortCircuited();
       trialInFlight = true;
       return TRIAL;
     },
@@ -179,6 +248,7 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
       const success = !failed || (!ignored && !isFailure(error));
       if (trial === TRIAL) {
         trialInFlight = false;
+        fleet?.releaseTrial();
         // Only a success closes; a failure, or a trial abandoned (which proved nothing), reopens.
         if (success) breaker.close();
         else breaker.open();
@@ -211,6 +281,8 @@ export function circuitBreakerPolicy(options: CircuitBreakerOptions): CircuitBre
     },
     dispose() {
       clearInterval(ticker);
+      clearTimeout(reclaim);
+      unlisten?.();
       breaker.shutdown();
     },
   };

@@ -10,6 +10,8 @@ export {
   type CircuitSnapshot,
   type CircuitState,
   circuitBreakerPolicy,
+  type FleetCircuitChange,
+  type FleetCircuitLink,
 } from "./circuit-breaker-policy.js";
 export { Cooldown, type CooldownOptions } from "./cooldown.js";
 export { isAbandoned, isRetryable, isRetryableWrite, isServiceFailure } from "./failures.js";

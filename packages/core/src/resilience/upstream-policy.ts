@@ -2,7 +2,11 @@ import type { BreakerConfig } from "../config/gateway-config.js";
 import type { PolicyContext, RequestContext } from "../context.js";
 import { adaptiveConcurrencyPolicy } from "./adaptive-concurrency-policy.js";
 import { type BulkheadPolicy, bulkheadPolicy } from "./bulkhead-policy.js";
-import { type CircuitBreakerPolicy, circuitBreakerPolicy } from "./circuit-breaker-policy.js";
+import {
+  type CircuitBreakerPolicy,
+  circuitBreakerPolicy,
+  type FleetCircuitLink,
+} from "./circuit-breaker-policy.js";
 import { isAbandoned, isRetryable, isRetryableWrite, isServiceFailure } from "./failures.js";
 import { type HedgePolicyOptions, hedgePolicy } from "./hedge-policy.js";
 import { type Pipeline, type Policy, wrap } from "./policy.js";
@@ -27,6 +31,8 @@ export interface UpstreamPolicyOptions {
   hedge?: Omit<HedgePolicyOptions, "service"> | undefined;
   /** `ADAPTIVE_CONCURRENCY=on`: the bulkhead's size follows latency, up to `maxConcurrent`. */
   adaptiveConcurrency?: boolean;
+  /** With `REDIS_URL`: the breaker's state is the fleet's (contract section 5). */
+  fleetCircuit?: FleetCircuitLink | undefined;
 }
 
 export interface UpstreamPolicy {
@@ -79,6 +85,7 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
     ...breakerConfig,
     isFailure: isServiceFailure,
     isIgnored: isAbandoned,
+    fleet: options.fleetCircuit,
   });
   // Chosen here, once: with the setting off, calls run the static bulkhead and nothing else.
   const bulkhead = options.adaptiveConcurrency
