@@ -11,6 +11,8 @@
 //   pnpm soak                          # 180 s
 //   pnpm soak -- --duration 600        # or SOAK_DURATION_S=600
 //   SOAK_CONCURRENCY=64 SOAK_SEED=42 pnpm soak
+//   pnpm soak -- --tail                # or SOAK_TAIL=on: hedged reads (p95) and
+//                                      # ADAPTIVE_CONCURRENCY=on in every BFF
 //
 // Needs the apps built (`npx -y pnpm@12.4.2 run build`). See docs/hardening.md.
 import { writeFileSync } from "node:fs";
@@ -55,6 +57,16 @@ if (durationS < warmupS + 2 * windowS) {
   console.error(`soak: --duration must be at least ${warmupS + 2 * windowS} s`);
   process.exit(2);
 }
+
+// The tail-latency mechanisms (contract sections 4 and 5), off by default as in production.
+const tail = process.argv.includes("--tail") || ["on", "1", "true"].includes(env.SOAK_TAIL ?? "");
+const TAIL_ENV = {
+  ADAPTIVE_CONCURRENCY: "on",
+  CATALOG_HEDGE_AFTER_MS: "p95",
+  PRICING_HEDGE_AFTER_MS: "p95",
+  REVIEWS_HEDGE_AFTER_MS: "p95",
+  INVENTORY_HEDGE_AFTER_MS: "p95",
+};
 
 const processes = [];
 let stopping = false;
@@ -101,6 +113,7 @@ async function main() {
     ...Object.fromEntries(Object.entries(services).map(([name, url]) => [`${name.toUpperCase()}_URL`, url])),
     PORT: "0",
     LOG_LEVEL: "warn",
+    ...(tail ? TAIL_ENV : {}),
   };
   // SOAK_NODE_FLAGS go to the BFFs' node only, e.g. "--heapsnapshot-signal=SIGUSR2" to look for a leak.
   const flags = (env.SOAK_NODE_FLAGS ?? "").split(/\s+/).filter((flag) => flag !== "");
@@ -135,7 +148,9 @@ async function main() {
       crashed: false,
       inspector: await connectInspector(inspectorUrl),
     };
-    console.log(`soak: ${name} pid ${proc.child.pid} at ${proc.info.url}`);
+    console.log(
+      `soak: ${name} pid ${proc.child.pid} at ${proc.info.url}${tail ? " (hedging p95, adaptive concurrency)" : ""}`,
+    );
     proc.child.once("exit", (code, signal) => {
       if (!stopping) {
         bffs[name].crashed = true;
