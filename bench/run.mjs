@@ -21,6 +21,9 @@
 //                      (e.g. "--max-old-space-size=256"; BENCH_BASELINE=. compares with none)
 //   BENCH_LAYERS       "off" skips bench/layers.mjs (CPU per layer), which runs after the
 //                      scenarios otherwise; its own knobs are described there
+//   BENCH_TAIL         "off" skips bench/tail.mjs (issue 18: hedging, adaptive concurrency,
+//                      fleet coalescing and the shared breaker, each against the same run
+//                      without), which runs after the layers otherwise (not with --smoke)
 //   PORTICO_NGINX      the nginx binary for the pass-through peer (default /usr/sbin/nginx,
 //                      else nginx on PATH; skipped with a note when there is none)
 // The pass-through scenario also measures two peers on the same route and the
@@ -177,6 +180,7 @@ const baselineRoot = env.BENCH_BASELINE ? `${env.BENCH_BASELINE.replace(/\/+$/, 
 const profiled = new Set((env.BENCH_CPU_PROF ?? "").split(",").filter(Boolean));
 const nodeArgs = (env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
 const runLayers = (env.BENCH_LAYERS ?? "on").toLowerCase() !== "off";
+const runTail = !smoke && (env.BENCH_TAIL ?? "on").toLowerCase() !== "off";
 /** The pass-through peers: side id, label in the tables. */
 const PEERS = [
   { side: "fastify", label: "fastify + reply-from" },
@@ -784,6 +788,29 @@ async function main() {
     }
   }
 
+  // Issue 18's measurements (bench/tail.mjs), in a process of their own, last.
+  let tail;
+  if (runTail) {
+    const code = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [`${HERE}tail.mjs`], {
+        cwd: ROOT,
+        env: { PATH: env.PATH ?? "", ...pick(env, /^REDIS_URL$/) },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      children.push(child);
+      child.on("exit", (exitCode) => resolve(exitCode));
+    });
+    try {
+      if (code !== 0) throw new Error(`bench/tail.mjs exited ${code}`);
+      tail = JSON.parse(readFileSync(`${RESULTS}tail.json`, "utf8"));
+    } catch (error) {
+      console.error(`tail: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+  const tailTargets = ["hedging", "adaptive", "coalescing", "breaker"]
+    .filter((name) => tail?.[name] !== undefined)
+    .map((name) => ({ issue: 18, name, verdict: tail[name].pass, detail: tail[name].verdict }));
+
   mkdirSync(RESULTS, { recursive: true });
   const report = {
     date: new Date().toISOString(),
@@ -792,8 +819,9 @@ async function main() {
     pinned: canPin,
     scenarios: rows.map((row) => ({ ...row, scenario: row.scenario.id, title: row.scenario.title })),
     rounds: results,
-    targets: [...verdicts, ...(layers?.targets ?? []).map((t) => ({ issue: 15, ...t }))],
+    targets: [...verdicts, ...(layers?.targets ?? []).map((t) => ({ issue: 15, ...t })), ...tailTargets],
     layers: layers?.layers,
+    tail,
   };
   const file = smoke ? `${RESULTS}smoke.json` : `${RESULTS}latest.json`;
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
