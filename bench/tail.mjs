@@ -191,7 +191,7 @@ async function drive(url, clients, ms) {
         const took = performance.now() - started;
         latencies.push(took);
         if (status === 200 && took <= 1000) good++;
-        else await sleep(20);
+        else await sleep(50);
       }
     }),
   );

@@ -65,7 +65,7 @@ export interface ServiceClientOptions {
   /**
    * GETs coalesced across the fleet's instances too (`REDIS_URL`), each
    * instance's callers being one already; an instance waits up to
-   * `fleetWaitMs` (the service's timeout, within its deadline) for another's
+   * `waitMs` (the service's timeout, within its deadline) for another's
    * call before making its own.
    */
   fleet?: { readonly flight: SharedFlight; readonly waitMs: number } | undefined;
@@ -195,6 +195,7 @@ export class ServiceClient {
     options: GetOptions,
   ): Promise<z.output<S>> {
     const started = performance.now();
+    const fleet = this.#options.fleet;
     // While the circuit is open nothing goes upstream, so there is no call to
     // share: the breaker answers at once, without coalescing's per-call signal.
     const call: Promise<z.output<S>> =
@@ -203,9 +204,9 @@ export class ServiceClient {
         : this.#options.singleFlight.do(
             key,
             ctx.cancellation ?? ctx.signal,
-            this.#options.fleet === undefined
+            fleet === undefined
               ? (cancellation) => this.#call(ctx, cancellation, path, schema, options)
-              : (cancellation) => this.#fleetCall(ctx, cancellation, key, path, schema, options),
+              : (cancellation) => this.#fleetCall(fleet, ctx, cancellation, key, path, schema, options),
             this.#onJoin,
           );
     return call.then(
@@ -222,6 +223,7 @@ export class ServiceClient {
 
   /** This instance's call for `key`, coalesced with the fleet's: made here, or taken from another instance's. */
   #fleetCall<S extends z.ZodType>(
+    fleet: NonNullable<ServiceClientOptions["fleet"]>,
     ctx: RequestContext,
     cancellation: Cancellation,
     key: string,
@@ -229,7 +231,6 @@ export class ServiceClient {
     schema: S,
     options: GetOptions,
   ): Promise<z.output<S>> {
-    const fleet = this.#options.fleet as NonNullable<ServiceClientOptions["fleet"]>;
     const waitMs = Math.min(fleet.waitMs, ctx.deadline - performance.now());
     return fleet.flight.run(
       `GET ${key}`,

@@ -9,8 +9,8 @@ type Handler = (message: string) => void;
  * The Redis side of one BFF instance's place in its fleet (`REDIS_URL`,
  * contract section 5): its commands go over the gateway's shared
  * connection, its subscriptions over one more connection of its own
- * (a subscribed connection can do nothing else), opened only when
- * something subscribes. Every key and channel is under `REDIS_KEY_PREFIX`,
+ * (a subscribed connection can do nothing else), opened when a fleet
+ * feature is built (`open`). Every key and channel is under `REDIS_KEY_PREFIX`,
  * so two deployments on one Redis stay apart.
  *
  * Nothing here waits on Redis longer than the connection's command timeout
