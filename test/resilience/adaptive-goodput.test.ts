@@ -113,12 +113,15 @@ describe("adaptive concurrency past an upstream's capacity", { timeout: 120_000 
   it("keeps goodput at 80 % of its peak and p99 under the deadline, where the static bulkhead collapses", async () => {
     const adaptive = await measure(true);
     const fixed = await measure(false);
-    console.log(
+    console.info(
       JSON.stringify({
         adaptive: { peak: adaptive.peak, overload: adaptive.overload },
         static: { peak: fixed.peak, overload: fixed.overload },
       }),
     );
+    // At light load both serve about the upstream's capacity (80 rps): the peak is real.
+    expect(adaptive.peak.goodput).toBeGreaterThan(40);
+    expect(fixed.peak.goodput).toBeGreaterThan(40);
     expect(adaptive.overload.goodput).toBeGreaterThanOrEqual(0.8 * adaptive.peak.goodput);
     expect(adaptive.overload.p99Ms).toBeLessThan(DEADLINE_MS);
     // Without it, the same overload turns into timeouts.
