@@ -3,6 +3,7 @@ import { Cancellation } from "../cancellation.js";
 import { type RequestContext, withCancellation } from "../context.js";
 import { DeadlineExceededError, withoutStackTraces } from "../errors/index.js";
 import type { DegradedKind, FallbackPolicy } from "../resilience/fallback-policy.js";
+import { started } from "../started.js";
 import { type PartReport, reportComposition } from "./composition-sink.js";
 import { type PartSpan, partTracingOf } from "./part-tracing.js";
 
@@ -76,7 +77,7 @@ export class Composition<I, D extends Record<string, unknown>> {
   async run(ctx: RequestContext, input: I): Promise<CompositionResult<D>> {
     const { cancellation, release } = Cancellation.following(ctx.cancellation ?? ctx.signal);
     const partCtx = withCancellation(ctx, cancellation);
-    const started = performance.now();
+    const startedAt = performance.now();
     const degraded: Record<string, DegradedKind> = {};
     const reports: PartReport[] = [];
     const promises = new Map<string, Promise<unknown>>();
@@ -106,7 +107,7 @@ export class Composition<I, D extends Record<string, unknown>> {
       const report = (outcome: PartReport["outcome"]) => {
         reports.push({
           name,
-          startMs: partStart - started,
+          startMs: partStart - startedAt,
           durationMs: performance.now() - partStart,
           outcome,
         });
@@ -129,14 +130,8 @@ export class Composition<I, D extends Record<string, unknown>> {
       }
       const fallback = spec.fallback;
       if (fallback === undefined) {
-        let running: Promise<unknown>;
-        try {
-          // A team's part that answers a plain value is a promise of it (no cost for a promise).
-          running = Promise.resolve(call());
-        } catch (error) {
-          running = Promise.reject(error);
-        }
-        return running.then(
+        // A team's part that answers a plain value is a promise of it (no cost for a promise).
+        return started(call).then(
           (value) => {
             report("ok");
             return value;

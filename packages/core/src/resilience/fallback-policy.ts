@@ -1,4 +1,5 @@
 import type { CacheStore } from "../cache/cache-store.js";
+import { started } from "../started.js";
 
 /** How a part was served when its service failed (the `degraded` marker). */
 export type DegradedKind = "empty" | "default" | "cache";
@@ -20,20 +21,6 @@ export interface FallbackPolicy<T> {
 /** A fresh answer as an outcome. */
 function fresh<T>(value: T): FallbackOutcome<T> {
   return { value };
-}
-
-/**
- * `fn()`, with a synchronous throw as a rejection. The policies below are
- * promise handlers rather than async functions: one runs on every optional
- * part of every composite.
- */
-function started<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    // A plain value (a team's part in JavaScript) becomes a promise; a promise is used as it is.
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 class ValueFallback<T> implements FallbackPolicy<T> {

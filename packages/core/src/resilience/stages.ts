@@ -1,6 +1,7 @@
 import { Cancellation } from "../cancellation.js";
 import { CallContext, type PolicyContext } from "../context.js";
 import { ClientClosedError, DeadlineExceededError, UpstreamTimeoutError } from "../errors/index.js";
+import { started } from "../started.js";
 import type { Hedging } from "./hedge-policy.js";
 
 /**
@@ -241,15 +242,6 @@ export function runStages(stages: readonly Stage[], hedging?: Hedging): Run {
         : first.catch((error: unknown) => retrying(fn, callCtx, cancellation, error));
     return settled.finally(release);
   };
-}
-
-/** `fn` started; a synchronous throw is its rejection. */
-function started<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
-  try {
-    return fn(ctx);
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 /**
