@@ -20,8 +20,8 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
+import { closedLoop, startQueueingUpstream } from "@portico/test-support";
 import { stopChildrenOnExit } from "./lib/children.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -151,57 +151,14 @@ async function hedging() {
   };
 }
 
-/** An upstream of fixed capacity: 2 calls at a time, 25 ms each; it finishes the work of callers that left. */
-async function queueingUpstream() {
-  let busy = 0;
-  const queue = [];
-  const next = () => {
-    while (busy < 2 && queue.length > 0) {
-      busy++;
-      queue.shift()();
-    }
-  };
-  const body = JSON.stringify({ productId: "p1", average: 4.5, count: 1, items: [] });
-  const server = createServer((_req, res) => {
-    queue.push(() =>
-      setTimeout(() => {
-        busy--;
-        if (!res.destroyed) res.writeHead(200, { "content-type": "application/json" }).end(body);
-        next();
-      }, 25),
-    );
-    next();
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
-}
-
-async function drive(url, clients, ms) {
-  const latencies = [];
-  let good = 0;
-  const end = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
-        const started = performance.now();
-        const status = await fetch(`${url}/reviews?productId=p1`, { signal: AbortSignal.timeout(5000) })
-          .then(drain)
-          .catch(() => 0);
-        const took = performance.now() - started;
-        latencies.push(took);
-        if (status === 200 && took <= 1000) good++;
-        else await sleep(50);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { goodput: good / (ms / 1000), p99Ms: percentile(latencies, 0.99) ?? 0 };
-}
-
 async function adaptive() {
   const run = async (mode) => {
-    const upstream = await queueingUpstream();
+    // The same upstream and load as test/resilience/adaptive-goodput.test.ts.
+    const upstream = await startQueueingUpstream({
+      capacity: 2,
+      serviceMs: 25,
+      body: { productId: "p1", average: 4.5, count: 1, items: [] },
+    });
     const bff = await startMobile({
       REVIEWS_URL: upstream.url,
       ADAPTIVE_CONCURRENCY: mode,
@@ -209,11 +166,19 @@ async function adaptive() {
       UPSTREAM_TIMEOUT_MS: "800",
       BREAKER_MIN_REQUESTS: "1000000",
     });
-    const peak = await drive(bff.url, 4, 3000);
-    await drive(bff.url, 100, 1000);
-    const overload = await drive(bff.url, 100, 5000);
+    const load = (clients, durationMs) =>
+      closedLoop({
+        url: `${bff.url}/reviews?productId=p1`,
+        clients,
+        durationMs,
+        deadlineMs: 1000,
+        backoffMs: 50,
+      });
+    const peak = await load(4, 3000);
+    await load(100, 1000);
+    const overload = await load(100, 5000);
     await stop(bff);
-    upstream.close();
+    await upstream.close();
     return { peak, overload };
   };
   const on = await run("on");

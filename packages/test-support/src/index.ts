@@ -46,6 +46,18 @@ export {
 } from "./loopback-server.js";
 export { openApiValidator } from "./openapi-validator.js";
 export {
+  /** Options of `closedLoop`. */
+  type ClosedLoopOptions,
+  /** What `closedLoop` saw. */
+  type ClosedLoopResult,
+  /** Closed-loop clients against a URL: goodput within a deadline, p99, statuses. */
+  closedLoop,
+  /** Options of `startQueueingUpstream`. */
+  type QueueingUpstreamOptions,
+  /** An upstream of fixed capacity whose latency grows with its concurrency. */
+  startQueueingUpstream,
+} from "./overload.js";
+export {
   /** A loopback port nothing listens on. */
   closedPort,
   /** A base URL whose connections are refused. */
