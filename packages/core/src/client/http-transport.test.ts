@@ -6,7 +6,7 @@ import {
   startFakeUpstream,
   type UpstreamHandler,
 } from "@portico/test-support";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
 import { isRetryable, isRetryableWrite } from "../resilience/failures.js";
 import { settle } from "../test-support/async.js";
@@ -22,11 +22,24 @@ async function upstream(handler: UpstreamHandler): Promise<FakeUpstream> {
   return server;
 }
 
+/**
+ * The way calls go: straight to undici while axios has nothing to do, or
+ * through axios's pipeline once a team registered an interceptor. Every
+ * behaviour below holds either way (`describe.each`).
+ */
+let throughAxios = false;
+
 function transport(options?: ConstructorParameters<typeof HttpTransport>[0]): HttpTransport {
   const created = new HttpTransport(options);
+  if (throughAxios) created.axios.interceptors.request.use((config) => config);
   transports.push(created);
   return created;
 }
+
+const WAYS = [
+  ["without interceptors", false],
+  ["through axios (an interceptor registered)", true],
+] as const;
 
 function request(baseUrl: string, overrides: Partial<TransportRequest> = {}): TransportRequest {
   return {
@@ -63,7 +76,11 @@ afterEach(async () => {
   servers = [];
 });
 
-describe("HttpTransport", () => {
+describe.each(WAYS)("HttpTransport, %s", (_way, viaAxios) => {
+  beforeEach(() => {
+    throughAxios = viaAxios;
+  });
+
   it("GETs the path and query with the given headers and parses a 2xx JSON body", async () => {
     const server = await upstream((_req, res) => sendJson(res, 200, { id: "p1" }));
     const response = await transport().get(
@@ -175,7 +192,11 @@ describe("HttpTransport", () => {
   });
 });
 
-describe("HttpTransport writes", () => {
+describe.each(WAYS)("HttpTransport writes, %s", (_way, viaAxios) => {
+  beforeEach(() => {
+    throughAxios = viaAxios;
+  });
+
   it("sends PUT, POST and DELETE with their method, a JSON body and its content type, and parses a 2xx answer", async () => {
     const bodies: string[] = [];
     const server = await upstream(async (req, res) => {
@@ -292,6 +313,12 @@ describe("HttpTransport writes", () => {
     expect(((await pending) as { error: unknown }).error).toBeInstanceOf(ClientClosedError);
     await server.requests[0]?.closedEarly;
   });
+});
+
+describe("HttpTransport's axios instance", () => {
+  beforeEach(() => {
+    throughAxios = false;
+  });
 
   it("runs a team's axios interceptors: their headers are sent, Portico's own win, no form content type", async () => {
     const seen: http.IncomingHttpHeaders[] = [];
@@ -316,5 +343,50 @@ describe("HttpTransport writes", () => {
     expect(seen[0]?.["x-portico-seen"]).toBe("yes");
     expect(seen[1]?.["x-request-id"]).toBe("r-2");
     expect(seen[1]?.["content-type"]).toBe("application/json");
+  });
+
+  it("applies an interceptor added after calls were made, to GETs, writes and streams, until cleared", async () => {
+    const seen: (string | undefined)[] = [];
+    const server = await upstream((req, res) => {
+      seen.push(req.headers["x-tenant"] as string | undefined);
+      sendJson(res, 200, { id: "p1" });
+    });
+    const client = transport();
+    await client.get(request(server.url));
+    const answers: number[] = [];
+    client.axios.interceptors.request.use((config) => {
+      config.headers.set("X-Tenant", "acme");
+      return config;
+    });
+    client.axios.interceptors.response.use((response) => {
+      answers.push(response.status);
+      return response;
+    });
+    await client.get(request(server.url));
+    await client.send(write(server.url));
+    const streamed = await client.stream(request(server.url));
+    expect(await bodyOf(streamed.body as unknown as http.IncomingMessage)).toBe('{"id":"p1"}');
+    client.axios.interceptors.request.clear();
+    client.axios.interceptors.response.clear();
+    await client.get(request(server.url));
+    expect(seen).toEqual([undefined, "acme", "acme", "acme", undefined]);
+    expect(answers).toEqual([200, 200, 200]);
+  });
+
+  it("keeps going through axios after an interceptor is ejected, and sends a default header a team sets", async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const server = await upstream((req, res) => {
+      seen.push(req.headers);
+      sendJson(res, 200, { id: "p1" });
+    });
+    const client = transport();
+    const id = client.axios.interceptors.request.use((config) => config);
+    client.axios.interceptors.request.eject(id);
+    client.axios.defaults.headers = { common: { "X-Team": "web" } } as never;
+    await client.get(request(server.url));
+    await client
+      .stream(request(server.url))
+      .then((answer) => bodyOf(answer.body as unknown as http.IncomingMessage));
+    expect(seen.map((headers) => headers["x-team"])).toEqual(["web", "web"]);
   });
 });

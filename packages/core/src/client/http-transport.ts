@@ -266,6 +266,37 @@ function answerHeadersOf(raw: Buffer[]): Record<string, string | string[]> {
   return headers;
 }
 
+/** One exchange as the adapter, or a call axios has nothing to do for, hands it to undici. */
+interface Exchange {
+  readonly target: Target;
+  readonly path: string;
+  readonly method: Dispatcher.HttpMethod;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+  /** The attempt's cancellation, else the request's signal (none: nothing stops it). */
+  readonly stopper: Stop | undefined;
+}
+
+/** Hands `exchange` to undici, its answer to `handler`. */
+function dispatch(agent: Agent, exchange: Exchange, handler: Dispatcher.DispatchHandler): void {
+  const { target, path, method, headers, body } = exchange;
+  agent.dispatch({ origin: target.origin, path: target.prefix + path, method, headers, body }, handler);
+}
+
+/** Sends `exchange` and reads its whole answer, up to `limit` bytes. */
+function collect(agent: Agent, exchange: Exchange, limit: number): Promise<Collected> {
+  return new Promise<Collected>((resolve, reject) => {
+    dispatch(agent, exchange, new CollectingHandler(resolve, reject, limit, exchange.stopper));
+  });
+}
+
+/** Sends `exchange` and hands its answer over once status and headers came, the body streaming. */
+function open(agent: Agent, exchange: Exchange): Promise<StreamedAnswer> {
+  return new Promise<StreamedAnswer>((resolve, reject) => {
+    dispatch(agent, exchange, new StreamingHandler(resolve, reject, exchange.stopper));
+  });
+}
+
 /**
  * An axios adapter that sends through undici's keep-alive pools: service
  * clients keep axios's API (config, interceptors), undici does the I/O,
@@ -278,34 +309,27 @@ function answerHeadersOf(raw: Buffer[]): Record<string, string | string[]> {
  */
 function undiciAdapter(agent: Agent, targetOf: (baseUrl: string) => Target, limit: number): AxiosAdapter {
   return function undiciAdapter(config) {
-    const { origin, prefix } = targetOf(config.baseURL ?? "");
-    const headers = requestHeadersOf(config);
     let method: Dispatcher.HttpMethod = "GET";
     let body: string | undefined;
     if (config.method !== "get") {
       method = (config.method ?? "get").toUpperCase() as Dispatcher.HttpMethod;
       body = config.data as string | undefined;
     }
-    const cancellation = config.portico?.cancellation;
-    const path = prefix + (config.url ?? "");
-    const signal = (config.signal as AbortSignal | undefined) ?? undefined;
+    const exchange: Exchange = {
+      target: targetOf(config.baseURL ?? ""),
+      path: config.url ?? "",
+      method,
+      headers: requestHeadersOf(config),
+      body,
+      stopper: config.portico?.cancellation ?? (config.signal as AbortSignal | undefined) ?? undefined,
+    };
     // undici's whole answer travels as `data`: given headers, axios would
     // copy and normalise every one twice per call (AxiosHeaders), which a
     // profile put at a fifth of its cost, and only the pass-through reads them.
     if (config.responseType === "stream") {
-      return new Promise<StreamedAnswer>((resolve, reject) => {
-        agent.dispatch(
-          { origin, path, method, headers, body },
-          new StreamingHandler(resolve, reject, cancellation ?? signal),
-        );
-      }).then((streamed) => answer(config, streamed.status, streamed));
+      return open(agent, exchange).then((streamed) => answer(config, streamed.status, streamed));
     }
-    return new Promise<Collected>((resolve, reject) => {
-      agent.dispatch(
-        { origin, path, method, headers, body },
-        new CollectingHandler(resolve, reject, limit, cancellation ?? signal),
-      );
-    }).then((collected) => answer(config, collected.status, collected));
+    return collect(agent, exchange, limit).then((collected) => answer(config, collected.status, collected));
   };
 }
 
@@ -336,6 +360,32 @@ function leanAxios(adapter: AxiosAdapter): AxiosInstance {
 }
 
 /**
+ * True while axios has nothing to do for a call: no interceptor registered
+ * and its defaults still only Portico's adapter. Its pipeline (the config
+ * merge, header objects, transforms, the interceptor chain) would then add
+ * only its cost, about 15 µs per call (docs/performance.md, "Pass-through"),
+ * to the very exchange the adapter makes; so the call makes that exchange
+ * itself. The first interceptor or default a team adds puts every later
+ * call back through axios (an ejected interceptor keeps its slot, so it
+ * does too); `interceptors.*.clear()` makes it idle again.
+ */
+function axiosIdle(instance: AxiosInstance, adapter: AxiosAdapter): boolean {
+  const { request, response } = instance.interceptors as unknown as {
+    request: { handlers?: unknown };
+    response: { handlers?: unknown };
+  };
+  if (!noHandlers(request.handlers) || !noHandlers(response.handlers)) return false;
+  const defaults = instance.defaults as unknown as Record<string, unknown>;
+  for (const key in defaults) if (key !== "adapter") return false;
+  return defaults.adapter === adapter;
+}
+
+/** axios's interceptor list (`InterceptorManager.handlers`), known to be empty: anything else is not. */
+function noHandlers(handlers: unknown): boolean {
+  return Array.isArray(handlers) && handlers.length === 0;
+}
+
+/**
  * JSON over HTTP/1.1: axios for the client API, undici's keep-alive
  * connection pools (one pool per instance) underneath. The request's
  * cancellation (or signal) really cancels: undici destroys the socket of an
@@ -345,17 +395,23 @@ function leanAxios(adapter: AxiosAdapter): AxiosInstance {
 export class HttpTransport implements Transport {
   readonly #agent: Agent;
   readonly #axios: AxiosInstance;
+  readonly #adapter: AxiosAdapter;
+  readonly #limit: number;
   readonly #targets = new Map<string, Target>();
 
   constructor({ maxSockets = 256, maxBodyBytes = 8 * 1024 * 1024 }: HttpTransportOptions = {}) {
     this.#agent = new Agent({ connections: maxSockets, pipelining: 1 });
-    this.#axios = leanAxios(undiciAdapter(this.#agent, (baseUrl) => this.#target(baseUrl), maxBodyBytes));
+    this.#limit = maxBodyBytes;
+    this.#adapter = undiciAdapter(this.#agent, (baseUrl) => this.#target(baseUrl), maxBodyBytes);
+    this.#axios = leanAxios(this.#adapter);
   }
 
   /**
-   * The axios instance every call of this transport goes through: a team
-   * adds its interceptors here (`transport.axios.interceptors.request.use`).
-   * Portico's own headers are in `config.portico` (see `PorticoCall`).
+   * The axios instance of this transport's calls: a team adds its
+   * interceptors (or defaults) here (`transport.axios.interceptors.request.use`),
+   * and from then on every call goes through them. Until then a call skips
+   * axios's pipeline, which has nothing to do (see `axiosIdle`). Portico's
+   * own headers are in `config.portico` (see `PorticoCall`).
    */
   get axios(): AxiosInstance {
     return this.#axios;
@@ -412,18 +468,29 @@ export class HttpTransport implements Transport {
     if (isCancelled(request)) throw new ClientClosedError();
     const cancellation = request.cancellation;
     try {
+      const url = request.path + queryString(request.query);
+      if (axiosIdle(this.#axios, this.#adapter)) {
+        return await open(this.#agent, {
+          target: this.#target(request.baseUrl),
+          path: url,
+          method: "GET",
+          headers: request.headers,
+          body: undefined,
+          stopper: cancellation ?? request.signal,
+        });
+      }
       return (
         await this.#axios.request<StreamedAnswer>(
           cancellation === undefined
             ? {
-                url: request.path + queryString(request.query),
+                url,
                 baseURL: request.baseUrl,
                 responseType: "stream",
                 portico: new PorticoCall(request.headers, undefined),
                 signal: request.signal,
               }
             : {
-                url: request.path + queryString(request.query),
+                url,
                 baseURL: request.baseUrl,
                 responseType: "stream",
                 portico: new PorticoCall(request.headers, cancellation),
@@ -458,6 +525,29 @@ export class HttpTransport implements Transport {
     } catch (error) {
       // A value that cannot be encoded (a lone surrogate): the caller's error, not the upstream's.
       return Promise.reject(error);
+    }
+    if (axiosIdle(this.#axios, this.#adapter)) {
+      let sent: Promise<Collected>;
+      try {
+        sent = collect(
+          this.#agent,
+          {
+            target: this.#target(request.baseUrl),
+            path: url,
+            method: write === undefined ? "GET" : write.method,
+            headers: write === undefined ? request.headers : write.headers,
+            body: write?.data,
+            stopper: cancellation ?? request.signal,
+          },
+          this.#limit,
+        );
+      } catch (error) {
+        // A base URL that does not parse, as axios's path would reject it.
+        return Promise.reject(this.#failure(request, error));
+      }
+      return sent.then(undefined, (error: unknown) => {
+        throw this.#failure(request, error);
+      });
     }
     let sent: Promise<AxiosResponse<Collected>>;
     try {
