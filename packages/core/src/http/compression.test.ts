@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -40,6 +41,16 @@ describe("compression", () => {
     expect(brotliDecompressSync(compressBody(body, "br")).toString()).toBe(body);
     expect(gunzipSync(compressBody(body, "gzip")).toString()).toBe(body);
     expect(compressBody(body, "gzip").length).toBeLessThan(body.length / 3);
+  });
+
+  it("decodes back whatever the size: output beyond the sized buffer, bodies beyond gzip's fitted window", () => {
+    // Random bytes barely compress: their output outgrows a buffer sized for JSON.
+    const noise = randomBytes(3000).toString("base64");
+    const large = JSON.stringify(Array.from({ length: 4000 }, (_, i) => ({ id: `p${i}`, n: i * 7919 })));
+    for (const text of ["x".repeat(1025), noise, large]) {
+      expect(brotliDecompressSync(compressBody(text, "br")).toString()).toBe(text);
+      expect(gunzipSync(compressBody(text, "gzip")).toString()).toBe(text);
+    }
   });
 
   it("compresses a stream and lets each piece out as it comes", async () => {
