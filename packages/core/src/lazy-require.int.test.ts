@@ -34,6 +34,9 @@ const OTEL = [
   "@opentelemetry/resources",
   "@opentelemetry/sdk-trace-base",
 ] as const;
+// axios is the API a team adds interceptors to, ws serves a WebSocket endpoint:
+// a gateway that does neither never loads them.
+const ON_USE = ["axios", "ws"] as const;
 const coreDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The child: import core, wire a default gateway, then use each optional backend once. */
@@ -46,6 +49,7 @@ const among = (names) => names.filter((name) =>
 const loaded = () => among(${JSON.stringify(HEAVY)});
 const grpcLoaded = () => among(${JSON.stringify(GRPC)});
 const otelLoaded = () => among(${JSON.stringify(OTEL)});
+const onUseLoaded = () => among(${JSON.stringify(ON_USE)});
 const report = {};
 const core = await import("./index.js");
 report.afterImport = loaded();
@@ -60,6 +64,17 @@ await fetch("http://127.0.0.1:" + server.address().port + "/nowhere").then((r) =
 await gateway.shop.stock(core.createRequestContext({ deadlineMs: 500 }), "p1").catch(() => undefined);
 server.close();
 report.otelAfterUntracedRequest = otelLoaded();
+report.onUseAfterRequest = onUseLoaded();
+report.undiciIndexAfterRequest = Object.keys(require.cache).some((path) =>
+  path.endsWith(sep + "node_modules" + sep + "undici" + sep + "index.js"));
+const transport = new core.HttpTransport();
+report.onUseAfterTransport = onUseLoaded();
+transport.axios.interceptors.request.use((config) => config);
+report.onUseAfterInterceptor = onUseLoaded();
+await transport.close();
+const hub = new core.SocketHub();
+report.onUseAfterHub = onUseLoaded();
+await hub.close();
 const traced = core.createGateway(
   core.loadGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1" }, { defaultPort: 0 }),
 );
@@ -87,6 +102,11 @@ interface Report {
   afterImport: string[];
   otelAfterImport: string[];
   otelAfterUntracedRequest: string[];
+  onUseAfterRequest: string[];
+  undiciIndexAfterRequest: boolean;
+  onUseAfterTransport: string[];
+  onUseAfterInterceptor: string[];
+  onUseAfterHub: string[];
   otelAfterTracedGateway: string[];
   afterStaticGateway: string[];
   grpcAfterStaticGateway: string[];
@@ -165,6 +185,15 @@ describe("optional backends load only when used (gateway RSS)", () => {
   it("a BFF without OTEL_EXPORTER_OTLP_ENDPOINT never loads the OpenTelemetry SDK, even serving a request", () => {
     expect(report.otelAfterImport).toEqual([]);
     expect(report.otelAfterUntracedRequest).toEqual([]);
+  });
+
+  it("axios loads when a team reaches for a transport's instance, ws when a socket hub is made; a request through the edge and an upstream call load neither", () => {
+    expect(report.onUseAfterRequest).toEqual([]);
+    // undici's Agent is enough for the upstream call: not its index, which loads fetch and the rest.
+    expect(report.undiciIndexAfterRequest).toBe(false);
+    expect(report.onUseAfterTransport).toEqual([]);
+    expect(report.onUseAfterInterceptor).toEqual(["axios"]);
+    expect(report.onUseAfterHub).toEqual(["axios", "ws"]);
   });
 
   it("with the endpoint, the gateway loads the SDK and the exporter of its protocol only (http/protobuf)", () => {

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
 import { isRetryable, isRetryableWrite } from "../resilience/failures.js";
 import { settle } from "../test-support/async.js";
-import { HttpTransport, PorticoCall } from "./http-transport.js";
+import { HttpTransport, PorticoCall, undiciAgent } from "./http-transport.js";
 import type { TransportRequest, WriteRequest } from "./transport.js";
 
 let servers: FakeUpstream[] = [];
@@ -388,5 +388,10 @@ describe("HttpTransport's axios instance", () => {
       .stream(request(server.url))
       .then((answer) => bodyOf(answer.body as unknown as http.IncomingMessage));
     expect(seen.map((headers) => headers["x-team"])).toEqual(["web", "web"]);
+  });
+
+  it("sends through undici's own Agent, loaded without the rest of the package", async () => {
+    const undici = await import("undici");
+    expect(undiciAgent()).toBe(undici.Agent);
   });
 });

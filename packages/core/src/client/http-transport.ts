@@ -1,11 +1,12 @@
 import { Readable } from "node:stream";
-import axios, {
-  type AxiosAdapter,
-  type AxiosInstance,
-  type AxiosResponse,
-  type InternalAxiosRequestConfig,
+import type {
+  AxiosAdapter,
+  AxiosInstance,
+  AxiosResponse,
+  AxiosStatic,
+  InternalAxiosRequestConfig,
 } from "axios";
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import { type Cancellation, offStop, onStop, type Stop } from "../cancellation.js";
 import {
   ClientClosedError,
@@ -13,6 +14,7 @@ import {
   UpstreamBadResponseError,
   UpstreamConnectionError,
 } from "../errors/index.js";
+import { lazyRequire } from "../lazy-require.js";
 import {
   isCancelled,
   queryString,
@@ -342,6 +344,23 @@ function answer<T>(config: InternalAxiosRequestConfig, status: number, data: T):
 }
 
 /**
+ * axios, required the first time a team reaches for a transport's instance
+ * (`HttpTransport.axios`): until then no call has work for it (see
+ * `axiosIdle`), and the package is 4.5 MB of heap that a gateway would
+ * carry for nothing, a tenth of what it keeps live under load.
+ */
+const axiosPackage = lazyRequire<AxiosStatic>("axios");
+
+/**
+ * undici's `Agent` alone (the very class `undici` exports): its package
+ * index also loads fetch, WebSocket, the cache and the mocks, 5.1 MB of
+ * heap where the agent and its pools are 1.7. The path is pinned with
+ * undici's version by the lockfile, and `http-transport.test.ts` checks it
+ * is still the exported class.
+ */
+export const undiciAgent = lazyRequire<typeof Agent>("undici/lib/dispatcher/agent.js");
+
+/**
  * An axios instance with only the defaults these calls need. axios deep-merges
  * its instance defaults (headers per method, transitional flags, xsrf names,
  * environment classes) into every request config; a profile put that merge
@@ -352,7 +371,7 @@ function answer<T>(config: InternalAxiosRequestConfig, status: number, data: T):
  * transforms configured axios leaves the data as it is.
  */
 function leanAxios(adapter: AxiosAdapter): AxiosInstance {
-  const instance = axios.create();
+  const instance = axiosPackage().create();
   const defaults = instance.defaults as unknown as Record<string, unknown>;
   for (const key of Object.keys(defaults)) delete defaults[key];
   defaults.adapter = adapter;
@@ -394,16 +413,16 @@ function noHandlers(handlers: unknown): boolean {
  */
 export class HttpTransport implements Transport {
   readonly #agent: Agent;
-  readonly #axios: AxiosInstance;
+  /** Made on first use of `axios`: a transport nobody adds interceptors to never makes one. */
+  #axios: AxiosInstance | undefined;
   readonly #adapter: AxiosAdapter;
   readonly #limit: number;
   readonly #targets = new Map<string, Target>();
 
   constructor({ maxSockets = 256, maxBodyBytes = 8 * 1024 * 1024 }: HttpTransportOptions = {}) {
-    this.#agent = new Agent({ connections: maxSockets, pipelining: 1 });
+    this.#agent = new (undiciAgent())({ connections: maxSockets, pipelining: 1 });
     this.#limit = maxBodyBytes;
     this.#adapter = undiciAdapter(this.#agent, (baseUrl) => this.#target(baseUrl), maxBodyBytes);
-    this.#axios = leanAxios(this.#adapter);
   }
 
   /**
@@ -414,7 +433,14 @@ export class HttpTransport implements Transport {
    * own headers are in `config.portico` (see `PorticoCall`).
    */
   get axios(): AxiosInstance {
+    this.#axios ??= leanAxios(this.#adapter);
     return this.#axios;
+  }
+
+  /** The axios instance when it has work for a call, else undefined: the call then goes straight to undici. */
+  #withWork(): AxiosInstance | undefined {
+    const instance = this.#axios;
+    return instance === undefined || axiosIdle(instance, this.#adapter) ? undefined : instance;
   }
 
   get(request: TransportRequest): Promise<TransportResponse> {
@@ -469,7 +495,8 @@ export class HttpTransport implements Transport {
     const cancellation = request.cancellation;
     try {
       const url = request.path + queryString(request.query);
-      if (axiosIdle(this.#axios, this.#adapter)) {
+      const instance = this.#withWork();
+      if (instance === undefined) {
         return await open(this.#agent, {
           target: this.#target(request.baseUrl),
           path: url,
@@ -480,7 +507,7 @@ export class HttpTransport implements Transport {
         });
       }
       return (
-        await this.#axios.request<StreamedAnswer>(
+        await instance.request<StreamedAnswer>(
           cancellation === undefined
             ? {
                 url,
@@ -526,7 +553,8 @@ export class HttpTransport implements Transport {
       // A value that cannot be encoded (a lone surrogate): the caller's error, not the upstream's.
       return Promise.reject(error);
     }
-    if (axiosIdle(this.#axios, this.#adapter)) {
+    const instance = this.#withWork();
+    if (instance === undefined) {
       let sent: Promise<Collected>;
       try {
         sent = collect(
@@ -555,18 +583,18 @@ export class HttpTransport implements Transport {
       sent =
         write === undefined
           ? cancellation === undefined
-            ? this.#axios.request<Collected>({
+            ? instance.request<Collected>({
                 url,
                 baseURL: request.baseUrl,
                 portico: new PorticoCall(request.headers, undefined),
                 signal: request.signal,
               })
-            : this.#axios.request<Collected>({
+            : instance.request<Collected>({
                 url,
                 baseURL: request.baseUrl,
                 portico: new PorticoCall(request.headers, cancellation),
               })
-          : this.#axios.request<Collected>({
+          : instance.request<Collected>({
               url,
               baseURL: request.baseUrl,
               method: write.method,

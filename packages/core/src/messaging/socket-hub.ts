@@ -1,6 +1,13 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocket, WebSocketServer } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
+import { lazyRequire } from "../lazy-require.js";
+
+/**
+ * ws, required when the first hub is made: only a BFF with a WebSocket
+ * endpoint has one, and the package is 1.4 MB of heap in every other.
+ */
+const wsPackage = lazyRequire<typeof import("ws")>("ws");
 
 /** Why the hub cut a socket. */
 export type SocketDropReason =
@@ -86,7 +93,7 @@ export class SocketHub {
     this.#heartbeatMs = heartbeatMs;
     this.#maxSockets = maxSockets;
     this.#onDrop = onDrop;
-    this.#wss = new WebSocketServer({
+    this.#wss = new (wsPackage().WebSocketServer)({
       noServer: true,
       clientTracking: false,
       // Compression costs memory per socket and invites zip bombs; events are tiny.
@@ -184,7 +191,7 @@ export class SocketHub {
     const closed = members.map(
       (member) =>
         new Promise<void>((resolve) => {
-          if (member.ws.readyState === WebSocket.CLOSED) resolve();
+          if (member.ws.readyState === member.ws.CLOSED) resolve();
           else member.ws.once("close", () => resolve());
         }),
     );
@@ -199,7 +206,7 @@ export class SocketHub {
 
   #deliver(member: Member, text: string): boolean {
     const { ws } = member;
-    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.readyState !== ws.OPEN) return false;
     if (ws.bufferedAmount + Buffer.byteLength(text) > this.#maxBuffered) {
       this.#drop(member, "slow");
       return false;
