@@ -17,69 +17,28 @@
 //               whether it calls reviews itself (without).
 // `pnpm bench` runs it after the scenarios (BENCH_TAIL=off skips it);
 // `node bench/tail.mjs` runs it alone. Results: bench/results/tail.json.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { closedLoop, startQueueingUpstream } from "@portico/test-support";
+import { serviceUrlEnv, start, startDemoShop, stop } from "../scripts/soak/processes.mjs";
 import { stopChildrenOnExit } from "./lib/children.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const { children, stopAll } = stopChildrenOnExit();
+/** Each process is stopped with the run, even one that never got ready. */
+const STARTING = { timeoutMs: 20_000, onSpawn: (child) => children.push(child) };
 
 /** Starts `entry` (built, under the repo root); resolves with the first JSON log line `ready` accepts. */
 function startNode(entry, childEnv, ready) {
-  const child = spawn(process.execPath, [`${ROOT}${entry}`], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", LOG_LEVEL: "warn", ...childEnv },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let output = "";
-  child.stderr.on("data", (chunk) => {
-    output = (output + chunk).slice(-4000);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start in 20 s:\n${output}`)), 20_000);
-    let buffered = "";
-    child.stdout.on("data", (chunk) => {
-      output = (output + chunk).slice(-4000);
-      buffered += chunk;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        let json;
-        try {
-          json = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (ready(json)) {
-          clearTimeout(timer);
-          resolve({ child, info: json });
-          return;
-        }
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${entry} exited ${code} before it was ready:\n${output}`));
-    });
-  });
+  return start(ROOT, entry, { LOG_LEVEL: "warn", ...childEnv }, ready, STARTING);
 }
 
 async function startShop() {
-  const { child, info } = await startNode(
-    "apps/demo-services/dist/main.js",
-    { DEMO_BASE_PORT: "0", DEMO_CONTROL_PORT: "0", DEMO_HOST: "127.0.0.1" },
-    (json) => json.msg === "demo-services ready",
-  );
-  const env = Object.fromEntries(
-    Object.entries(info.services).map(([service, url]) => [`${service.toUpperCase()}_URL`, url]),
-  );
-  return { child, urls: info.services, control: info.control, env };
+  const { child, info } = await startDemoShop(ROOT, { LOG_LEVEL: "warn" }, STARTING);
+  return { child, urls: info.services, control: info.control, env: serviceUrlEnv(info.services) };
 }
 
 async function startMobile(env) {
@@ -87,12 +46,6 @@ async function startMobile(env) {
     String(json.msg ?? "").endsWith("listening"),
   );
   return { child, url: info.url };
-}
-
-function stop(proc) {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return Promise.resolve();
-  proc.child.kill("SIGTERM");
-  return new Promise((resolve) => proc.child.once("exit", resolve));
 }
 
 async function control(shop, method, path, body) {

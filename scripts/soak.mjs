@@ -19,7 +19,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { connectInspector, inspectorUrlIn } from "./soak/inspector.mjs";
 import { prng, requestKinds, violations, weightedPicker } from "./soak/mix.mjs";
-import { rssOf, start, stop } from "./soak/processes.mjs";
+import { rssOf, serviceUrlEnv, start, startDemoShop, stop } from "./soak/processes.mjs";
 import { RESOLVE_GRACE_MS, writeKinds, writeLedger } from "./soak/writes.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -97,12 +97,7 @@ async function main() {
   console.log(
     `soak: ${durationS} s, ${concurrency} clients, seed ${seed}, warm-up ${warmupS} s, RSS window ${windowS} s`,
   );
-  const shop = await start(
-    ROOT,
-    "apps/demo-services/dist/main.js",
-    { DEMO_BASE_PORT: "0", DEMO_CONTROL_PORT: "0", DEMO_HOST: "127.0.0.1" },
-    (json) => json.msg === "demo-services ready",
-  );
+  const shop = await startDemoShop(ROOT);
   processes.push(shop);
   const { control: controlUrl, services } = shop.info;
   await control(`${controlUrl}/_faults/recommendations`, "POST", { mode: "refuse" });
@@ -110,7 +105,7 @@ async function main() {
   console.log("soak: recommendations is down (refuse), reviews is slow (+300 ms)");
 
   const shared = {
-    ...Object.fromEntries(Object.entries(services).map(([name, url]) => [`${name.toUpperCase()}_URL`, url])),
+    ...serviceUrlEnv(services),
     PORT: "0",
     LOG_LEVEL: "warn",
     ...(tail ? TAIL_ENV : {}),

@@ -4,8 +4,11 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
-/** Starts `node [flags] <entry>` and resolves with the JSON of the first stdout line `ready` accepts. */
-export function start(root, entry, env, ready, { flags = [], timeoutMs = 30_000 } = {}) {
+/**
+ * Starts `node [flags] <entry>` and resolves with the JSON of the first stdout line `ready` accepts.
+ * `onSpawn` is handed the child at once, before it is ready (e.g. to stop it if the caller exits).
+ */
+export function start(root, entry, env, ready, { flags = [], timeoutMs = 30_000, onSpawn } = {}) {
   const path = `${root}${entry}`;
   if (!existsSync(path)) throw new Error(`${entry} is not built: run \`npx -y pnpm@12.4.2 run build\` first`);
   const child = spawn(process.execPath, [...flags, path], {
@@ -13,6 +16,7 @@ export function start(root, entry, env, ready, { flags = [], timeoutMs = 30_000 
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  onSpawn?.(child);
   let output = "";
   child.stderr.on("data", (chunk) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -45,6 +49,27 @@ export function start(root, entry, env, ready, { flags = [], timeoutMs = 30_000 
       reject(new Error(`${entry} exited with ${code} before it was ready:\n${output}`));
     });
   });
+}
+
+/**
+ * Starts the built demo shop on free loopback ports (`env` added to its
+ * own); its `info` has `services` (name → base URL) and `control`.
+ */
+export function startDemoShop(root, env = {}, options = {}) {
+  return start(
+    root,
+    "apps/demo-services/dist/main.js",
+    { DEMO_BASE_PORT: "0", DEMO_CONTROL_PORT: "0", DEMO_HOST: "127.0.0.1", ...env },
+    (json) => json.msg === "demo-services ready",
+    options,
+  );
+}
+
+/** The `<SERVICE>_URL` variables a BFF reads, for the shop's `services`. */
+export function serviceUrlEnv(services) {
+  return Object.fromEntries(
+    Object.entries(services).map(([name, url]) => [`${name.toUpperCase()}_URL`, url]),
+  );
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */

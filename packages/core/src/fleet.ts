@@ -127,10 +127,11 @@ export function createFleet(config: GatewayConfig, logger: Logger): Fleet {
       },
     },
     async ready(registry: ServiceRegistry): Promise<void> {
+      const redisWithinMs = Math.max(1000, config.redisTimeoutMs * 4);
       await Promise.all([
         registry.ready?.(),
-        redis === undefined ? undefined : redisReady(redis, Math.max(1000, config.redisTimeoutMs * 4)),
-        bus?.ready(Math.max(1000, config.redisTimeoutMs * 4)),
+        redis === undefined ? undefined : redisReady(redis, redisWithinMs),
+        bus?.ready(redisWithinMs),
       ]);
     },
     close(): void {

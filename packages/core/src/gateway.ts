@@ -196,9 +196,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       adaptiveConcurrency: config.adaptiveConcurrency === "on",
       // REDIS_URL: one circuit per service for the fleet. A claimed trial outlives no request.
       fleetCircuit:
-        fleet.bus === undefined
+        bus === undefined
           ? undefined
-          : fleetCircuit(fleet.bus, { service, trialTtlMs: config.requestDeadlineMs + 1000 }),
+          : fleetCircuit(bus, { service, trialTtlMs: config.requestDeadlineMs + 1000 }),
     });
     // Services are transport-agnostic: only the transport (and its "instance", the queue) differ.
     const overAmqp = service === "shipping" ? shippingOverAmqp : undefined;
