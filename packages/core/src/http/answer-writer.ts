@@ -156,12 +156,17 @@ export class AnswerWriter {
       res.end();
       return;
     }
-    pipeOut(body, res, coding);
+    pipeOut(body, res, coding, size);
   }
 }
 
-/** Streams `body` to `res`, through zlib when `coding` is set; a failure midway can only end the connection. */
-function pipeOut(body: Readable, res: ServerResponse, coding: Coding | undefined): void {
+/** Streams `body` (`size` bytes, when known) to `res`, through zlib when `coding` is set; a failure midway can only end the connection. */
+function pipeOut(
+  body: Readable,
+  res: ServerResponse,
+  coding: Coding | undefined,
+  size: number | undefined,
+): void {
   res.once("close", () => {
     if (!res.writableFinished) body.destroy();
   });
@@ -170,7 +175,7 @@ function pipeOut(body: Readable, res: ServerResponse, coding: Coding | undefined
     body.pipe(res);
     return;
   }
-  const zip = compressStream(coding, body);
+  const zip = compressStream(coding, body, size);
   zip.on("error", () => res.destroy());
   res.once("close", () => {
     if (!res.writableFinished) zip.destroy();

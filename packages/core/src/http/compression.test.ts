@@ -53,6 +53,24 @@ describe("compression", () => {
     }
   });
 
+  it("streams decode back whatever the body's size, told or not, past the buffer the size picked", async () => {
+    const noise = randomBytes(30_000).toString("base64");
+    const large = JSON.stringify(Array.from({ length: 4000 }, (_, i) => ({ id: `p${i}`, n: i * 7919 })));
+    for (const text of ["x".repeat(1025), noise, large]) {
+      const bytes = Buffer.byteLength(text);
+      // The length an upstream said, none, and a wrong one: only the buffers' sizes depend on it.
+      for (const told of [bytes, undefined, 10]) {
+        for (const coding of ["br", "gzip"] as const) {
+          const zip = compressStream(coding, Readable.from([text.slice(0, 500), text.slice(500)]), told);
+          const pieces: Buffer[] = [];
+          for await (const piece of zip) pieces.push(piece as Buffer);
+          const out = Buffer.concat(pieces);
+          expect((coding === "br" ? brotliDecompressSync(out) : gunzipSync(out)).toString()).toBe(text);
+        }
+      }
+    }
+  });
+
   it("compresses a stream and lets each piece out as it comes", async () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
