@@ -19,6 +19,7 @@ import {
   recordedRequests,
   startBff,
   startDemoShop,
+  tokenFor,
 } from "../support/processes.js";
 import { json, type MobileProductDetails } from "../support/shapes.js";
 import { PATIENT, sleep } from "./support.js";
@@ -124,6 +125,49 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
     const unknown = await details(b, "p3");
     expect(unknown.body.product.price).toBeNull();
     expect(unknown.body.degraded).toEqual({ price: "empty" });
+  });
+
+  it("shows a cart write through instance A in instance B's next page, with the cart's fresh cache on", async () => {
+    const prefix = newPrefix();
+    const env = {
+      REDIS_URL: redisUrl(),
+      REDIS_KEY_PREFIX: prefix,
+      REDIS_TIMEOUT_MS: "1000",
+      // Carts cached for a minute, in Redis, for the whole fleet.
+      CART_CACHE_TTL_S: "60",
+    };
+    const [a, b] = await Promise.all([bff("mobile-bff", env), bff("mobile-bff", env)]);
+    const token = await tokenFor(shop, "c3");
+    const cartCount = async (target: RunningBff) => {
+      const response = await fetch(`${target.url}/productdetails/p1`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(response.status).toBe(200);
+      return (await json<MobileProductDetails>(response)).cart?.itemCount;
+    };
+    const cartReads = async () =>
+      (await recordedRequests(shop, "cart")).filter((r) => r.method === "GET").length;
+    await clearRecordedRequests(shop);
+    const before = await cartCount(b);
+    expect(await cartCount(a)).toBe(before);
+    expect(await cartCount(b)).toBe(before);
+    // The cache answered all but the first read, on either instance.
+    expect(await cartReads()).toBe(1);
+
+    const put = await fetch(`${a.url}/cart/items/p7`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ quantity: 3 }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(put.status).toBe(200);
+    const written = ((await put.json()) as { cart: { itemCount: number } }).cart.itemCount;
+    expect(written).not.toBe(before);
+    expect(await cartCount(b)).toBe(written);
+    expect(await cartCount(a)).toBe(written);
+    // One read after the write went to the cart service; the next one was cached again.
+    expect(await cartReads()).toBe(2);
   });
 
   it("two partner-bff instances enforce one quota together", async () => {

@@ -5,6 +5,7 @@ import { AmqpTransport, queueBalancer } from "./client/amqp-transport.js";
 import { type GrpcRouter, GrpcTransport } from "./client/grpc-transport.js";
 import { HttpTransport } from "./client/http-transport.js";
 import { inventoryGrpcRoutes } from "./client/inventory-grpc.js";
+import { LocalReadGenerations } from "./client/read-generations.js";
 import { ServiceClient } from "./client/service-client.js";
 import type { Transport } from "./client/transport.js";
 import { combineObservers, type UpstreamObserver } from "./client/upstream-observer.js";
@@ -12,6 +13,7 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { INVENTORY_GRPC_REGISTRY_NAME, SERVICE_NAMES, type ServiceName } from "./config/services.js";
 import { fleetCircuit } from "./coordination/fleet-circuit.js";
 import { FleetFlight } from "./coordination/fleet-flight.js";
+import { FleetReadGenerations } from "./coordination/fleet-generations.js";
 import { AliasedRegistry } from "./discovery/aliased-registry.js";
 import { type HealthProbe, httpHealthProbe } from "./discovery/health-probe.js";
 import { createLoadBalancing, type LoadBalancing } from "./discovery/load-balancing.js";
@@ -138,6 +140,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const idempotency = deps.idempotency ?? fleet.idempotency();
   const bus = fleet.bus;
   const fleetFlight = bus === undefined ? undefined : new FleetFlight(bus);
+  // A write moves its service's reads on, on this instance or, with REDIS_URL, on every instance.
+  const generations = bus === undefined ? new LocalReadGenerations() : new FleetReadGenerations(bus);
   if (idempotency instanceof DegradingIdempotencyStore || bus !== undefined) {
     watchRedisDegraded(observability.metrics.registry, {
       ...(idempotency instanceof DegradingIdempotencyStore
@@ -220,6 +224,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       breaker,
       bulkhead,
       singleFlight,
+      generations,
       observer,
       tracer: tracing?.attempts(service, traced),
       freshCache:
@@ -251,6 +256,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       observability.close();
       balancing.close();
       for (const client of Object.values(clients)) client.breaker.dispose();
+      if (generations instanceof FleetReadGenerations) generations.close();
       await Promise.all([
         transport.close(),
         inventoryOverGrpc?.close(),

@@ -148,27 +148,4 @@ describe("SingleFlight", () => {
     gate.reject(failure);
     expect(await staying).toEqual({ ok: false, error: failure });
   });
-
-  it("starts a new call for a key it forgot, while the callers of the old one keep theirs", async () => {
-    const flights = new SingleFlight();
-    const before = deferred<string>();
-    const after = deferred<string>();
-    const old = flights.do("cart /carts/c1", live(), () => before.promise);
-    const other = vi.fn(() => Promise.resolve("other"));
-    const elsewhere = deferred<string>();
-    const otherService = flights.do("catalog /products/p1", live(), () => elsewhere.promise);
-    flights.forget("cart ");
-    const fresh = flights.do("cart /carts/c1", live(), () => after.promise);
-    // Another service's call is still shared.
-    const joined = flights.do("catalog /products/p1", live(), other);
-    expect(other).not.toHaveBeenCalled();
-    after.resolve("after the write");
-    before.resolve("before the write");
-    await expect(fresh).resolves.toBe("after the write");
-    await expect(old).resolves.toBe("before the write");
-    // The forgotten call's end does not drop another one's entry.
-    expect(flights.inFlight).toBe(1);
-    elsewhere.resolve("catalog");
-    await expect(Promise.all([otherService, joined])).resolves.toEqual(["catalog", "catalog"]);
-  });
 });

@@ -66,19 +66,6 @@ export class SingleFlight {
     return this.#wait(key, flight, stop) as Promise<T>;
   }
 
-  /**
-   * Later callers of every key that starts with `prefix` start a call of
-   * their own instead of joining one already in flight; callers already
-   * waiting keep theirs, which is not aborted. A service client calls it
-   * when a write to its service settles, so no read that starts after the
-   * write is answered by a call that started before it.
-   */
-  forget(prefix: string): void {
-    for (const key of this.#flights.keys()) {
-      if (key.startsWith(prefix)) this.#flights.delete(key);
-    }
-  }
-
   /** The call settled: every caller still waiting gets its outcome. */
   #land(key: string, flight: Flight, ok: boolean, outcome: unknown): void {
     if (this.#flights.get(key) === flight) this.#flights.delete(key);

@@ -21,6 +21,7 @@ export {
   inventoryGrpcRoutes,
   loadInventoryService,
 } from "./inventory-grpc.js";
+export { type Generation, LocalReadGenerations, type ReadGenerations } from "./read-generations.js";
 export {
   type GetOptions,
   type SendOptions,

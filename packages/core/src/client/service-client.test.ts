@@ -597,6 +597,33 @@ describe("ServiceClient writes", () => {
     expect(server.requests.map((r) => r.method)).toEqual(["GET", "PUT", "GET"]);
   });
 
+  it("reads past the fresh cache after a write to the service, even one that failed, and caches anew", async () => {
+    let quantity = 1;
+    let failWrites = false;
+    const server = await upstream((req, res) => {
+      if (req.method !== "GET") {
+        if (failWrites) {
+          sendJson(res, 500, {});
+          return;
+        }
+        quantity += 1;
+      }
+      sendJson(res, 200, { customerId: "c1", items: [{ productId: "p1", quantity }] });
+    });
+    const client = serviceClient([server.url], { freshCache: true });
+    const read = async () => (await client.get(context(), "/carts/c1", cartSchema)).items[0]?.quantity;
+    expect(await read()).toBe(1);
+    expect(await read()).toBe(1);
+    await client.send(context(), "PUT", "/carts/c1/items/p1", { body: { quantity: 2 }, schema: cartSchema });
+    expect(await read()).toBe(2);
+    expect(await read()).toBe(2);
+    // A failed write may have happened all the same.
+    failWrites = true;
+    await errorOf(client.send(context(), "PUT", "/carts/c1/items/p1", { body: {}, schema: cartSchema }));
+    expect(await read()).toBe(2);
+    expect(server.requests.map((r) => r.method)).toEqual(["GET", "PUT", "GET", "PUT", "GET"]);
+  });
+
   it("tells the observer of the call and its attempt, and records Server-Timing", async () => {
     const calls: UpstreamCallEvent[] = [];
     const attempts: UpstreamAttemptEvent[] = [];

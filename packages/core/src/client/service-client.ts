@@ -23,6 +23,7 @@ import type { BulkheadPolicy } from "../resilience/bulkhead-policy.js";
 import type { CircuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import type { Pipeline } from "../resilience/policy.js";
 import type { AttemptSpan, AttemptTracer } from "./attempt-tracer.js";
+import { type Generation, LocalReadGenerations, type ReadGenerations } from "./read-generations.js";
 import {
   PipelineRequest,
   queryString,
@@ -52,6 +53,14 @@ export interface ServiceClientOptions {
   breaker: CircuitBreakerPolicy;
   bulkhead: BulkheadPolicy;
   singleFlight: SingleFlight;
+  /**
+   * The service's generations of reads: part of every coalescing and
+   * fresh-cache key, and moved on by every write, so that a read after a
+   * write shares nothing with the reads before it. Default: this client's
+   * own (`LocalReadGenerations`); a gateway passes one for all its clients,
+   * the fleet's with `REDIS_URL`.
+   */
+  generations?: ReadGenerations | undefined;
   /** Opt-in fresh cache (`<SERVICE>_CACHE_TTL_S`); a hit is not degraded. */
   freshCache?: { store: CacheStore; ttlS: number } | undefined;
   /** Told of every call and attempt (metrics, logs, load balancing). */
@@ -133,8 +142,9 @@ export class ServiceClient {
   readonly #options: ServiceClientOptions;
   readonly #streamPolicy: Pipeline;
   readonly #onJoin: () => void;
-  /** Every coalescing key of this service starts with it (`get`). */
-  readonly #keyPrefix: string;
+  readonly #generations: ReadGenerations;
+  /** The service's current generation of reads, read by every GET. */
+  readonly #generation: Generation;
 
   constructor(options: ServiceClientOptions) {
     this.service = options.service;
@@ -143,7 +153,8 @@ export class ServiceClient {
     this.#options = options;
     this.#streamPolicy = options.streamPolicy ?? options.policy;
     this.#onJoin = () => options.observer?.coalesced?.(options.service);
-    this.#keyPrefix = `${options.service} `;
+    this.#generations = options.generations ?? new LocalReadGenerations();
+    this.#generation = this.#generations.current(options.service);
   }
 
   /** GETs `path` (segments encoded with `encodePath`) and validates the JSON answer. */
@@ -153,8 +164,8 @@ export class ServiceClient {
     schema: S,
     options: GetOptions = NO_OPTIONS,
   ): Promise<z.output<S>> {
-    // Starts with #keyPrefix: a write forgets this service's calls in flight by it.
-    const key = `${this.service} ${path}${queryString(options.query)}`;
+    // The generation: a read after a write joins no call and no cache entry from before it.
+    const key = `${this.service} ${this.#generation.value} ${path}${queryString(options.query)}`;
     const fresh = this.#options.freshCache;
     if (fresh !== undefined) return this.#getThroughCache(ctx, key, path, schema, options, fresh);
     return this.#getFresh(ctx, key, path, schema, options);
@@ -258,9 +269,10 @@ export class ServiceClient {
    * (the upstream's status and reason, relayed as they are), both answers
    * for the breaker; a 5xx is `UpstreamStatusError`, a failure.
    *
-   * When it settles, however it went, reads of this service already in
-   * flight are no longer joined: a read that starts after the write is its
-   * own call, so it sees the write.
+   * When it settles, however it went, the service's reads start a new
+   * generation (`ReadGenerations`; the fleet's with `REDIS_URL`, told before
+   * the write answers): a read that starts after the write joins no call in
+   * flight and no fresh-cache entry from before it, so it sees the write.
    *
    * @example
    * const cart = await clients.cart.send(ctx, "PUT", encodePath`/carts/${c}/items/${p}`, {
@@ -287,9 +299,9 @@ export class ServiceClient {
         this.#writeAttempt(attemptCtx, instance, method, path, options, headers, ctx.trace),
       );
     } finally {
-      // A failed or timed-out write may have happened too: forget on every outcome.
-      this.#options.singleFlight.forget(this.#keyPrefix);
       ctx.timings.record(this.service, performance.now() - started);
+      // A failed or timed-out write may have happened too: a new generation on every outcome.
+      await this.#generations.written(this.service);
     }
   }
 

@@ -6,7 +6,7 @@ import type { PolicyContext } from "../context.js";
 import { CircuitOpenError, UpstreamStatusError } from "../errors/index.js";
 import { type CircuitBreakerPolicy, circuitBreakerPolicy } from "../resilience/circuit-breaker-policy.js";
 import { isServiceFailure } from "../resilience/failures.js";
-import { sleep } from "../test-support/async.js";
+import { sleep, waitUntil as until } from "../test-support/async.js";
 import { type RedisPair, redisPair } from "../test-support/redis-pair.js";
 import { FleetBus } from "./fleet-bus.js";
 import { fleetCircuit } from "./fleet-circuit.js";
@@ -56,12 +56,6 @@ const fail = (breaker: CircuitBreakerPolicy) =>
       throw new UpstreamStatusError("reviews", 500);
     }, ctx())
     .catch((error: unknown) => error);
-
-async function until(check: () => boolean, ms: number): Promise<number> {
-  const started = performance.now();
-  while (!check() && performance.now() - started < ms) await sleep(5);
-  return performance.now() - started;
-}
 
 describe("one circuit for the fleet", () => {
   it("opens on the other instance within a second, and one trial closes both", async () => {

@@ -60,3 +60,10 @@ export async function failure(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error("expected a rejection");
 }
+
+/** Polls `check` every 5 ms until it holds or `ms` passed; resolves with the ms it took (about `ms` if it never held). */
+export async function waitUntil(check: () => boolean, ms: number): Promise<number> {
+  const started = performance.now();
+  while (!check() && performance.now() - started < ms) await sleep(5);
+  return performance.now() - started;
+}

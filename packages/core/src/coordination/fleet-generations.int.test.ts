@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { redisUrl, startTcpProxy, type TcpProxy } from "@portico/test-support";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { createRedisConnection, redisReady } from "../cache/redis-connection.js";
+import { waitUntil as until } from "../test-support/async.js";
+import { type RedisPair, redisPair } from "../test-support/redis-pair.js";
+import { FleetBus } from "./fleet-bus.js";
+import { FleetReadGenerations } from "./fleet-generations.js";
+
+// Instances of one fleet, each on its own connection, on a real Redis; each test under a prefix of its own.
+let redis: RedisPair;
+beforeAll(async () => {
+  redis = await redisPair("portico-test:");
+});
+afterAll(() => redis?.close());
+
+function instance(connection: Redis, prefix: string): { bus: FleetBus; generations: FleetReadGenerations } {
+  const bus = new FleetBus({ redis: connection, keyPrefix: prefix });
+  const generations = new FleetReadGenerations(bus);
+  onTestFinished(() => {
+    generations.close();
+    bus.close();
+  });
+  return { bus, generations };
+}
+
+describe("the fleet's generations of reads", () => {
+  it("moves every instance to a new generation of a service when one writes, and leaves the others' alone", async () => {
+    const prefix = `portico-test:${randomUUID()}:`;
+    const a = instance(redis.a, prefix);
+    const b = instance(redis.b, prefix);
+    const [cartA, cartB, catalogB] = [
+      a.generations.current("cart"),
+      b.generations.current("cart"),
+      b.generations.current("catalog"),
+    ];
+    // Until each has read the fleet's generations, it reads in one of its own.
+    expect(cartA.value).not.toBe(cartB.value);
+    await Promise.all([a.bus.ready(2000), b.bus.ready(2000)]);
+    expect(await until(() => cartA.value === "0" && cartB.value === "0", 2000)).toBeLessThan(2000);
+
+    const written = a.generations.written("cart");
+    // The writer's next read is in a new generation at once, before Redis has answered.
+    expect(cartA.value).not.toBe("0");
+    await written;
+    expect(cartA.value).toBe("1");
+    expect(await until(() => cartB.value === "1", 2000)).toBeLessThan(1000);
+    expect(catalogB.value).toBe("0");
+
+    // An instance that starts later reads in the fleet's generation too.
+    const c = instance(redis.b, prefix);
+    const cartC = c.generations.current("cart");
+    await c.bus.ready(2000);
+    expect(await until(() => cartC.value === "1", 2000)).toBeLessThan(2000);
+    expect(c.generations.current("catalog").value).toBe("0");
+  });
+
+  it("keeps a write made while Redis is away to itself, and tells the fleet once Redis answers again", {
+    timeout: 30_000,
+  }, async () => {
+    const prefix = `portico-test:${randomUUID()}:`;
+    const url = new URL(redisUrl());
+    const proxy: TcpProxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    onTestFinished(() => proxy.close());
+    const connection = createRedisConnection(`redis://${proxy.address}`, { commandTimeoutMs: 100 });
+    onTestFinished(() => connection.disconnect());
+    expect(await redisReady(connection, 3000)).toBe(true);
+    const away = instance(connection, prefix);
+    const other = instance(redis.b, prefix);
+    const [cartAway, cartOther] = [away.generations.current("cart"), other.generations.current("cart")];
+    await Promise.all([away.bus.ready(2000), other.bus.ready(2000)]);
+    await until(() => cartAway.value === "0" && cartOther.value === "0", 2000);
+
+    await proxy.setMode("refuse");
+    const started = performance.now();
+    await away.generations.written("cart");
+    // Never waits on a Redis that is gone for longer than its command timeout.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(cartAway.value).not.toBe("0");
+    expect(cartAway.value).toContain(away.bus.instanceId);
+    expect(cartOther.value).toBe("0");
+
+    await proxy.setMode("forward");
+    // Reconnected: the write it made alone reaches the fleet, and both read in the new generation.
+    expect(await until(() => cartOther.value === "1" && cartAway.value === "1", 10_000)).toBeLessThan(10_000);
+  });
+});

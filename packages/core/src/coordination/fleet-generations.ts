@@ -1,0 +1,130 @@
+import type { Generation, ReadGenerations } from "../client/read-generations.js";
+import type { FleetBus, Subscription } from "./fleet-bus.js";
+
+// A new generation of one service's reads: counted in the fleet's hash, and
+// told to every instance on the channel, in one step.
+const BUMP =
+  "local n = redis.call('HINCRBY', KEYS[1], ARGV[1], 1) redis.call('PUBLISH', KEYS[2], ARGV[1] .. ' ' .. n) return n";
+
+interface Cell {
+  value: string;
+  /** The fleet's newest generation of the service this instance knows of. */
+  fleet: number;
+  /** The value follows `fleet`: the fleet's generations were read since this instance (re)connected. */
+  synced: boolean;
+  /** A write the fleet has not been told of yet (Redis was away): the value is this instance's own. */
+  untold: boolean;
+}
+
+/**
+ * The fleet's generations of reads (`REDIS_URL`, contract 2.6 and 5): a
+ * write through any instance moves every instance to a new generation of
+ * that service's reads, so the customer's next read through another
+ * instance joins no flight and no fresh-cache entry from before the write.
+ *
+ * The fleet's generation of a service is a counter in the hash
+ * `<prefix>generations`; a write increments it and publishes the new
+ * number on `<prefix>generations`, before the write answers. Each
+ * instance takes the highest number it has heard, and reads the hash
+ * whenever its subscription is (again) in place, since a number published
+ * meanwhile went by unheard. Until then, and for a write made while Redis
+ * was away, an instance reads in a generation of its own (coalescing and
+ * the fresh cache are then its own, as without the fleet); the fleet is
+ * told of such a write once Redis answers again.
+ */
+export class FleetReadGenerations implements ReadGenerations {
+  readonly #bus: FleetBus;
+  readonly #cells = new Map<string, Cell>();
+  readonly #subscription: Subscription;
+  readonly #offReady: () => void;
+  #own = 0;
+  /** The hash was read once: a service first seen after that starts in the fleet's generation. */
+  #synced = false;
+
+  constructor(bus: FleetBus) {
+    this.#bus = bus;
+    bus.open();
+    this.#subscription = bus.subscribe("generations", (message) => {
+      const [service = "", number = ""] = message.split(" ");
+      const fleet = Number(number);
+      if (service !== "" && Number.isSafeInteger(fleet)) this.#heard(service, fleet);
+    });
+    this.#offReady = bus.onReady(() => this.#sync());
+  }
+
+  current(service: string): Generation {
+    let cell = this.#cells.get(service);
+    if (cell === undefined) {
+      cell = this.#synced
+        ? { value: "0", fleet: 0, synced: true, untold: false }
+        : { value: this.#ownValue(0), fleet: 0, synced: false, untold: false };
+      this.#cells.set(service, cell);
+    }
+    return cell;
+  }
+
+  written(service: string): Promise<void> {
+    const cell = this.current(service) as Cell;
+    // This instance's next read is a new generation at once, whatever Redis does.
+    cell.value = this.#ownValue(cell.fleet);
+    cell.untold = true;
+    return this.#tell(service, cell);
+  }
+
+  close(): void {
+    this.#subscription.close();
+    this.#offReady();
+  }
+
+  /** Tells the fleet of a write to `service`; `now` even while the bus cools down (Redis just answered). */
+  #tell(service: string, cell: Cell, now = false): Promise<void> {
+    const bus = this.#bus;
+    if (!now && !bus.up) return Promise.resolve();
+    return bus.redis.eval(BUMP, 2, bus.key("generations"), bus.key("generations"), service).then(
+      (fleet) => {
+        bus.answered();
+        cell.untold = false;
+        this.#heard(service, Number(fleet));
+      },
+      (error: unknown) => {
+        // Redis failing: the write stays this instance's own until it answers again (`#sync`).
+        bus.trip(error);
+      },
+    );
+  }
+
+  /** The fleet's generation `fleet` of `service` was published (or read from the hash). */
+  #heard(service: string, fleet: number): void {
+    const cell = this.current(service) as Cell;
+    if (fleet > cell.fleet) cell.fleet = fleet;
+    if (cell.synced && !cell.untold) cell.value = String(cell.fleet);
+  }
+
+  /** Subscribed (again): the fleet's numbers, and the writes it missed. */
+  #sync(): void {
+    const bus = this.#bus;
+    bus.redis.hgetall(bus.key("generations")).then(
+      (hash) => {
+        bus.answered();
+        for (const [service, number] of Object.entries(hash)) {
+          const fleet = Number(number);
+          const cell = this.current(service) as Cell;
+          if (Number.isSafeInteger(fleet) && fleet > cell.fleet) cell.fleet = fleet;
+        }
+        this.#synced = true;
+        for (const [service, cell] of this.#cells) {
+          cell.synced = true;
+          if (cell.untold) void this.#tell(service, cell, true);
+          else this.#heard(service, cell.fleet);
+        }
+      },
+      (error: unknown) => bus.trip(error),
+    );
+  }
+
+  /** A generation no other instance reads in. */
+  #ownValue(fleet: number): string {
+    this.#own = (this.#own + 1) % Number.MAX_SAFE_INTEGER;
+    return `${fleet}.${this.#bus.instanceId}.${this.#own}`;
+  }
+}
