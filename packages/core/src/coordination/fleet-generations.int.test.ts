@@ -85,4 +85,22 @@ describe("the fleet's generations of reads", () => {
     // Reconnected: the write it made alone reaches the fleet, and both read in the new generation.
     expect(await until(() => cartOther.value === "1" && cartAway.value === "1", 10_000)).toBeLessThan(10_000);
   });
+
+  it("tries again to tell the fleet of a write when Redis failed the command but stayed connected", {
+    timeout: 30_000,
+  }, async () => {
+    const prefix = `portico-test:${randomUUID()}:`;
+    const a = instance(redis.a, prefix);
+    const b = instance(redis.b, prefix);
+    const [cartA, cartB] = [a.generations.current("cart"), b.generations.current("cart")];
+    await Promise.all([a.bus.ready(2000), b.bus.ready(2000)]);
+    await until(() => cartA.value === "0" && cartB.value === "0", 2000);
+    // The generations' key of the wrong type: Redis refuses the increment (WRONGTYPE).
+    await redis.a.set(`${prefix}generations`, "not a hash");
+    await a.generations.written("cart");
+    expect(cartA.value).toContain(a.bus.instanceId);
+    await redis.a.del(`${prefix}generations`);
+    // No reconnect to wait for: a later try tells the fleet.
+    expect(await until(() => cartB.value === "1" && cartA.value === "1", 20_000)).toBeLessThan(20_000);
+  });
 });

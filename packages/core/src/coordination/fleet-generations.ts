@@ -10,11 +10,16 @@ interface Cell {
   value: string;
   /** The fleet's newest generation of the service this instance knows of. */
   fleet: number;
-  /** The value follows `fleet`: the fleet's generations were read since this instance (re)connected. */
+  /** The value follows `fleet`: the fleet's generations have been read (`#sync`). */
   synced: boolean;
   /** A write the fleet has not been told of yet (Redis was away): the value is this instance's own. */
   untold: boolean;
+  /** A later try to tell the fleet of that write is set. */
+  retrying: boolean;
 }
+
+/** How long after a failed try a write is told again: the fleet bus's cool-down. */
+const RETRY_MS = 5_000;
 
 /**
  * The fleet's generations of reads (`REDIS_URL`, contract 2.6 and 5): a
@@ -40,6 +45,7 @@ export class FleetReadGenerations implements ReadGenerations {
   #own = 0;
   /** The hash was read once: a service first seen after that starts in the fleet's generation. */
   #synced = false;
+  #closed = false;
 
   constructor(bus: FleetBus) {
     this.#bus = bus;
@@ -56,8 +62,8 @@ export class FleetReadGenerations implements ReadGenerations {
     let cell = this.#cells.get(service);
     if (cell === undefined) {
       cell = this.#synced
-        ? { value: "0", fleet: 0, synced: true, untold: false }
-        : { value: this.#ownValue(0), fleet: 0, synced: false, untold: false };
+        ? { value: "0", fleet: 0, synced: true, untold: false, retrying: false }
+        : { value: this.#ownValue(0), fleet: 0, synced: false, untold: false, retrying: false };
       this.#cells.set(service, cell);
     }
     return cell;
@@ -72,6 +78,7 @@ export class FleetReadGenerations implements ReadGenerations {
   }
 
   close(): void {
+    this.#closed = true;
     this.#subscription.close();
     this.#offReady();
   }
@@ -79,7 +86,10 @@ export class FleetReadGenerations implements ReadGenerations {
   /** Tells the fleet of a write to `service`; `now` even while the bus cools down (Redis just answered). */
   #tell(service: string, cell: Cell, now = false): Promise<void> {
     const bus = this.#bus;
-    if (!now && !bus.up) return Promise.resolve();
+    if (!now && !bus.up) {
+      this.#retry(service, cell);
+      return Promise.resolve();
+    }
     return bus.redis.eval(BUMP, 2, bus.key("generations"), bus.key("generations"), service).then(
       (fleet) => {
         bus.answered();
@@ -87,10 +97,21 @@ export class FleetReadGenerations implements ReadGenerations {
         this.#heard(service, Number(fleet));
       },
       (error: unknown) => {
-        // Redis failing: the write stays this instance's own until it answers again (`#sync`).
+        // Redis failing: the write stays this instance's own until the fleet hears of it, on a
+        // later try or when the subscription is back (`#sync`).
         bus.trip(error);
+        this.#retry(service, cell);
       },
     );
+  }
+
+  #retry(service: string, cell: Cell): void {
+    if (cell.retrying || this.#closed) return;
+    cell.retrying = true;
+    setTimeout(() => {
+      cell.retrying = false;
+      if (cell.untold && !this.#closed) void this.#tell(service, cell);
+    }, RETRY_MS).unref();
   }
 
   /** The fleet's generation `fleet` of `service` was published (or read from the hash). */
