@@ -12,8 +12,8 @@ interface Cell {
   fleet: number;
   /** The value follows `fleet`: the fleet's generations have been read (`#sync`). */
   synced: boolean;
-  /** A write the fleet has not been told of yet (Redis was away): the value is this instance's own. */
-  untold: boolean;
+  /** Writes the fleet has not been told of yet (Redis was away, or not answered yet): while any, the value is this instance's own. */
+  untold: number;
   /** A later try to tell the fleet of that write is set. */
   retrying: boolean;
 }
@@ -62,8 +62,8 @@ export class FleetReadGenerations implements ReadGenerations {
     let cell = this.#cells.get(service);
     if (cell === undefined) {
       cell = this.#synced
-        ? { value: "0", fleet: 0, synced: true, untold: false, retrying: false }
-        : { value: this.#ownValue(0), fleet: 0, synced: false, untold: false, retrying: false };
+        ? { value: "0", fleet: 0, synced: true, untold: 0, retrying: false }
+        : { value: this.#ownValue(0), fleet: 0, synced: false, untold: 0, retrying: false };
       this.#cells.set(service, cell);
     }
     return cell;
@@ -73,7 +73,7 @@ export class FleetReadGenerations implements ReadGenerations {
     const cell = this.current(service) as Cell;
     // This instance's next read is a new generation at once, whatever Redis does.
     cell.value = this.#ownValue(cell.fleet);
-    cell.untold = true;
+    cell.untold++;
     return this.#tell(service, cell);
   }
 
@@ -90,10 +90,12 @@ export class FleetReadGenerations implements ReadGenerations {
       this.#retry(service, cell);
       return Promise.resolve();
     }
+    // One count tells the fleet of every write so far; a write made meanwhile waits for its own.
+    const told = cell.untold;
     return bus.redis.eval(BUMP, 2, bus.key("generations"), bus.key("generations"), service).then(
       (fleet) => {
         bus.answered();
-        cell.untold = false;
+        cell.untold = Math.max(0, cell.untold - told);
         this.#heard(service, Number(fleet));
       },
       (error: unknown) => {
@@ -110,7 +112,7 @@ export class FleetReadGenerations implements ReadGenerations {
     cell.retrying = true;
     setTimeout(() => {
       cell.retrying = false;
-      if (cell.untold && !this.#closed) void this.#tell(service, cell);
+      if (cell.untold > 0 && !this.#closed) void this.#tell(service, cell);
     }, RETRY_MS).unref();
   }
 
@@ -118,7 +120,7 @@ export class FleetReadGenerations implements ReadGenerations {
   #heard(service: string, fleet: number): void {
     const cell = this.current(service) as Cell;
     if (fleet > cell.fleet) cell.fleet = fleet;
-    if (cell.synced && !cell.untold) cell.value = String(cell.fleet);
+    if (cell.synced && cell.untold === 0) cell.value = String(cell.fleet);
   }
 
   /** Subscribed (again): the fleet's numbers, and the writes it missed. */
@@ -135,7 +137,7 @@ export class FleetReadGenerations implements ReadGenerations {
         this.#synced = true;
         for (const [service, cell] of this.#cells) {
           cell.synced = true;
-          if (cell.untold) void this.#tell(service, cell, true);
+          if (cell.untold > 0) void this.#tell(service, cell, true);
           else this.#heard(service, cell.fleet);
         }
       },
