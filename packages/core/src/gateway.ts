@@ -141,7 +141,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const bus = fleet.bus;
   const fleetFlight = bus === undefined ? undefined : new FleetFlight(bus);
   // A write moves its service's reads on, on this instance or, with REDIS_URL, on every instance.
-  const generations = bus === undefined ? new LocalReadGenerations() : new FleetReadGenerations(bus);
+  const fleetGenerations = bus === undefined ? undefined : new FleetReadGenerations(bus);
+  const generations = fleetGenerations ?? new LocalReadGenerations();
   if (idempotency instanceof DegradingIdempotencyStore || bus !== undefined) {
     watchRedisDegraded(observability.metrics.registry, {
       ...(idempotency instanceof DegradingIdempotencyStore
@@ -256,7 +257,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       observability.close();
       balancing.close();
       for (const client of Object.values(clients)) client.breaker.dispose();
-      if (generations instanceof FleetReadGenerations) generations.close();
+      fleetGenerations?.close();
       await Promise.all([
         transport.close(),
         inventoryOverGrpc?.close(),

@@ -23,20 +23,25 @@ export interface ReadGenerations {
 
 /** One process's generations: a counter per service. */
 export class LocalReadGenerations implements ReadGenerations {
-  readonly #generations = new Map<string, { value: string }>();
+  readonly #generations = new Map<string, { value: string; count: number }>();
 
   current(service: string): Generation {
-    let generation = this.#generations.get(service);
-    if (generation === undefined) {
-      generation = { value: "0" };
-      this.#generations.set(service, generation);
-    }
-    return generation;
+    return this.#generation(service);
   }
 
   written(service: string): Promise<void> {
-    const generation = this.current(service) as { value: string };
-    generation.value = String(Number(generation.value) + 1);
+    const generation = this.#generation(service);
+    generation.count++;
+    generation.value = String(generation.count);
     return Promise.resolve();
+  }
+
+  #generation(service: string): { value: string; count: number } {
+    let generation = this.#generations.get(service);
+    if (generation === undefined) {
+      generation = { value: "0", count: 0 };
+      this.#generations.set(service, generation);
+    }
+    return generation;
   }
 }

@@ -39,6 +39,8 @@ const RETRY_MS = 5_000;
  */
 export class FleetReadGenerations implements ReadGenerations {
   readonly #bus: FleetBus;
+  /** The hash's key, which is also the channel's name. */
+  readonly #key: string;
   readonly #cells = new Map<string, Cell>();
   readonly #subscription: Subscription;
   readonly #offReady: () => void;
@@ -49,6 +51,7 @@ export class FleetReadGenerations implements ReadGenerations {
 
   constructor(bus: FleetBus) {
     this.#bus = bus;
+    this.#key = bus.key("generations");
     bus.open();
     this.#subscription = bus.subscribe("generations", (message) => {
       const [service = "", number = ""] = message.split(" ");
@@ -59,6 +62,10 @@ export class FleetReadGenerations implements ReadGenerations {
   }
 
   current(service: string): Generation {
+    return this.#cell(service);
+  }
+
+  #cell(service: string): Cell {
     let cell = this.#cells.get(service);
     if (cell === undefined) {
       cell = this.#synced
@@ -70,7 +77,7 @@ export class FleetReadGenerations implements ReadGenerations {
   }
 
   written(service: string): Promise<void> {
-    const cell = this.current(service) as Cell;
+    const cell = this.#cell(service);
     // This instance's next read is a new generation at once, whatever Redis does.
     cell.value = this.#ownValue(cell.fleet);
     cell.untold++;
@@ -92,7 +99,7 @@ export class FleetReadGenerations implements ReadGenerations {
     }
     // One count tells the fleet of every write so far; a write made meanwhile waits for its own.
     const told = cell.untold;
-    return bus.redis.eval(BUMP, 2, bus.key("generations"), bus.key("generations"), service).then(
+    return bus.redis.eval(BUMP, 2, this.#key, this.#key, service).then(
       (fleet) => {
         bus.answered();
         cell.untold = Math.max(0, cell.untold - told);
@@ -118,7 +125,7 @@ export class FleetReadGenerations implements ReadGenerations {
 
   /** The fleet's generation `fleet` of `service` was published (or read from the hash). */
   #heard(service: string, fleet: number): void {
-    const cell = this.current(service) as Cell;
+    const cell = this.#cell(service);
     if (fleet > cell.fleet) cell.fleet = fleet;
     if (cell.synced && cell.untold === 0) cell.value = String(cell.fleet);
   }
@@ -126,12 +133,12 @@ export class FleetReadGenerations implements ReadGenerations {
   /** Subscribed (again): the fleet's numbers, and the writes it missed. */
   #sync(): void {
     const bus = this.#bus;
-    bus.redis.hgetall(bus.key("generations")).then(
+    bus.redis.hgetall(this.#key).then(
       (hash) => {
         bus.answered();
         for (const [service, number] of Object.entries(hash)) {
           const fleet = Number(number);
-          const cell = this.current(service) as Cell;
+          const cell = this.#cell(service);
           if (Number.isSafeInteger(fleet) && fleet > cell.fleet) cell.fleet = fleet;
         }
         this.#synced = true;
