@@ -192,6 +192,52 @@ describe.each(WAYS)("HttpTransport, %s", (_way, viaAxios) => {
   });
 });
 
+describe.each(WAYS)("HttpTransport streams, %s", (_way, viaAxios) => {
+  beforeEach(() => {
+    throughAxios = viaAxios;
+  });
+
+  it("hands a body that came with its headers over whole, and as a stream to a caller that asks", async () => {
+    const server = await upstream((_req, res) => sendJson(res, 200, { id: "p1" }));
+    const answer = await transport().stream(request(server.url));
+    expect(answer.status).toBe(200);
+    expect(answer.headers["content-type"]).toContain("application/json");
+    expect(answer.whole?.toString("utf8")).toBe('{"id":"p1"}');
+    expect(await bodyOf(answer.body as unknown as http.IncomingMessage)).toBe('{"id":"p1"}');
+  });
+
+  it("streams a body still coming: the first part is readable before the upstream sends the rest", async () => {
+    let sendRest: (() => void) | undefined;
+    const server = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"id":"p1",');
+      sendRest = () => res.end('"name":"x"}');
+    });
+    const answer = await transport().stream(request(server.url));
+    expect(answer.whole).toBeUndefined();
+    const chunks = answer.body[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    expect(String(first.value)).toBe('{"id":"p1",');
+    sendRest?.();
+    let rest = "";
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next())
+      rest += String(next.value);
+    expect(rest).toBe('"name":"x"}');
+  });
+
+  it("breaks the stream with an error when the connection resets mid-body", async () => {
+    const server = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      res.write('{"id":"p1","name":"');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const answer = await transport().stream(request(server.url));
+    expect(answer.whole).toBeUndefined();
+    const outcome = await settle(bodyOf(answer.body as unknown as http.IncomingMessage));
+    expect(outcome.ok).toBe(false);
+  });
+});
+
 describe.each(WAYS)("HttpTransport writes, %s", (_way, viaAxios) => {
   beforeEach(() => {
     throughAxios = viaAxios;

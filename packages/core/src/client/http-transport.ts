@@ -195,17 +195,56 @@ class CollectingHandler extends StoppableHandler {
 }
 
 /**
- * Hands the answer over as soon as its status and headers arrive, the body
- * a Readable fed straight from the dispatcher: the pass-through relays it
- * as it comes. Destroying the body ends the exchange (the socket is closed);
- * backpressure pauses the socket until the body is read again.
+ * A pass-through's answer as the transport hands it over. A body that had
+ * all arrived by then is `whole`, and a stream is made for it only if a
+ * caller asks for `body`; a body still coming is `body`, fed as it comes.
+ * One class for both, so the code that relays them sees one shape.
  */
-class StreamingHandler extends StoppableHandler {
+class OpenedAnswer implements StreamResponse {
   #body: Readable | undefined;
-  #resume: (() => void) | undefined;
 
   constructor(
-    readonly resolve: (answer: StreamedAnswer) => void,
+    readonly status: number,
+    readonly headers: Record<string, string | string[]>,
+    readonly whole: Buffer | undefined,
+    body: Readable | undefined,
+  ) {
+    this.#body = body;
+  }
+
+  get body(): Readable {
+    if (this.#body === undefined) {
+      const body = new Readable({ read() {} });
+      if (this.whole !== undefined && this.whole.length > 0) body.push(this.whole);
+      body.push(null);
+      this.#body = body;
+    }
+    return this.#body;
+  }
+}
+
+/**
+ * Hands the answer over one microtask after its status and headers came.
+ * undici's parser delivers a small answer's headers, body and end from one
+ * socket read without yielding, so by then such a body is here whole and
+ * goes over as `whole`, no stream made. A body still coming goes over as a
+ * Readable fed straight from the dispatcher, starting with what came so
+ * far: the pass-through relays it as it comes. Destroying the body ends the
+ * exchange (the socket is closed); backpressure pauses the socket until the
+ * body is read again.
+ */
+class StreamingHandler extends StoppableHandler {
+  #status = 0;
+  #headers: Record<string, string | string[]> = {};
+  /** What came before the hand-over. */
+  readonly #chunks: Buffer[] = [];
+  #body: Readable | undefined;
+  #resume: (() => void) | undefined;
+  #ended = false;
+  #broke: Error | undefined;
+
+  constructor(
+    readonly resolve: (answer: OpenedAnswer) => void,
     readonly reject: (error: unknown) => void,
     stopper: Stop | undefined,
   ) {
@@ -213,24 +252,17 @@ class StreamingHandler extends StoppableHandler {
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.#status = status;
+    this.#headers = answerHeadersOf(rawHeaders);
     this.#resume = resume;
-    const body = new Readable({
-      read: () => this.#resume?.(),
-      destroy: (error, done) => {
-        // Read no more: a body nobody wants must not hold its socket.
-        if (!this.#ended) this.stop(error ?? new Error("body destroyed"));
-        done(error);
-      },
-    });
-    this.#body = body;
-    this.resolve({ status, headers: answerHeadersOf(rawHeaders), body });
+    queueMicrotask(() => this.#handOver());
     return true;
   }
 
-  #ended = false;
-
   onData(chunk: Buffer): boolean {
-    return this.#body?.push(chunk) ?? false;
+    if (this.#body !== undefined) return this.#body.push(chunk);
+    this.#chunks.push(chunk);
+    return true;
   }
 
   onComplete(): void {
@@ -242,16 +274,33 @@ class StreamingHandler extends StoppableHandler {
   onError(error: Error): void {
     this.#ended = true;
     this.release();
-    if (this.#body === undefined) this.reject(error);
+    if (this.#status === 0) this.reject(error);
+    else if (this.#body === undefined) this.#broke = new AnswerBrokeOffError(error);
     else if (!this.#body.destroyed) this.#body.destroy(new AnswerBrokeOffError(error));
   }
-}
 
-/** A streamed answer as the adapter hands it over (`data` of a `responseType: "stream"` call). */
-interface StreamedAnswer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Readable;
+  #handOver(): void {
+    const chunks = this.#chunks;
+    if (this.#ended && this.#broke === undefined) {
+      const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      this.resolve(new OpenedAnswer(this.#status, this.#headers, whole, undefined));
+      return;
+    }
+    const body = new Readable({
+      read: () => this.#resume?.(),
+      destroy: (error, done) => {
+        // Read no more: a body nobody wants must not hold its socket.
+        if (!this.#ended) this.stop(error ?? new Error("body destroyed"));
+        done(error);
+      },
+    });
+    this.#body = body;
+    for (const chunk of chunks) body.push(chunk);
+    chunks.length = 0;
+    if (this.#broke !== undefined) body.destroy(this.#broke);
+    else if (this.#ended) body.push(null);
+    this.resolve(new OpenedAnswer(this.#status, this.#headers, undefined, body));
+  }
 }
 
 /** undici's raw header list as lower-case names; a repeated header keeps every value, in order. */
@@ -293,8 +342,8 @@ function collect(agent: Agent, exchange: Exchange, limit: number): Promise<Colle
 }
 
 /** Sends `exchange` and hands its answer over once status and headers came, the body streaming. */
-function open(agent: Agent, exchange: Exchange): Promise<StreamedAnswer> {
-  return new Promise<StreamedAnswer>((resolve, reject) => {
+function open(agent: Agent, exchange: Exchange): Promise<OpenedAnswer> {
+  return new Promise<OpenedAnswer>((resolve, reject) => {
     dispatch(agent, exchange, new StreamingHandler(resolve, reject, exchange.stopper));
   });
 }
@@ -507,7 +556,7 @@ export class HttpTransport implements Transport {
         });
       }
       return (
-        await instance.request<StreamedAnswer>(
+        await instance.request<OpenedAnswer>(
           cancellation === undefined
             ? {
                 url,

@@ -361,9 +361,11 @@ export class ServiceClient {
         }
         span?.answered(answer);
         if (answer.status >= 500) {
-          // Nobody reads this body: a destroyed stream without an 'error' listener crashes the process.
-          answer.body.on("error", () => {});
-          answer.body.destroy();
+          if (answer.whole === undefined) {
+            // Nobody reads this body: a destroyed stream without an 'error' listener crashes the process.
+            answer.body.on("error", () => {});
+            answer.body.destroy();
+          }
           const failure = new UpstreamStatusError(this.service, answer.status);
           this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status, failure, span);
           throw failure;

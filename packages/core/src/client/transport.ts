@@ -78,7 +78,14 @@ export interface StreamResponse {
   readonly status: number;
   /** Response headers, lower-case names, as the upstream sent them. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body as it arrives. The caller owns it: it must consume or destroy it, unless it took `whole`. */
   readonly body: Readable;
+  /**
+   * The whole body, when all of it had arrived by the time the answer was
+   * handed over (a small answer comes in the headers' own read). A caller
+   * that takes it leaves `body` alone: no stream is made for it.
+   */
+  readonly whole?: Buffer | undefined;
 }
 
 /** Moves a request to an instance and back; HTTP today, AMQP for some services. */

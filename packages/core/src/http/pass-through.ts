@@ -95,6 +95,18 @@ async function relay(
   req: IncomingMessage,
 ): Promise<Answer> {
   const upstream = await client.stream(ctx, path, { query, headers: forwardedHeaders(req) });
+  const headers: OutgoingHttpHeader[] = [];
+  for (const name in upstream.headers) {
+    const value = upstream.headers[name];
+    // A repeated header stays one entry with all its values.
+    if (value !== undefined && isRelayed(name)) headers.push(name, value);
+  }
+  const status = upstream.status;
+  // All of it came with the headers: nothing is left to stream, or to cut. A
+  // body without Content-Length still streams: it counts as over the
+  // compression threshold whatever its size (contract 2.8).
+  if (upstream.whole !== undefined && upstream.headers["content-length"] !== undefined)
+    return { status, headers, body: status === 204 || status === 304 ? undefined : upstream.whole };
 
   // The answer may be relayed after the deadline only if it is already flowing
   // to the client; a body that stalls past it is cut, like any upstream call.
@@ -103,14 +115,7 @@ async function relay(
   const stall = setTimeout(() => upstream.body.destroy(new Error("deadline passed")), left);
   stall.unref();
   upstream.body.once("close", () => clearTimeout(stall));
-
-  const headers: OutgoingHttpHeader[] = [];
-  for (const name in upstream.headers) {
-    const value = upstream.headers[name];
-    // A repeated header stays one entry with all its values.
-    if (value !== undefined && isRelayed(name)) headers.push(name, value);
-  }
-  return { status: upstream.status, headers, body: upstream.body };
+  return { status, headers, body: upstream.body };
 }
 /** `X-Forwarded-For` appended with this hop's peer, `-Proto` and `-Host` set. */
 function forwardedHeaders(req: IncomingMessage): Record<string, string> {
