@@ -29,6 +29,7 @@ import {
   queryString,
   type StreamResponse,
   type Transport,
+  type TransportRequest,
   type TransportResponse,
   type WriteMethod,
 } from "./transport.js";
@@ -311,54 +312,77 @@ export class ServiceClient {
    * headers arrive; a 5xx is a failure, a 2xx or 4xx is relayed as it is.
    * The caller owns the body: it must consume or destroy it.
    */
-  async stream(ctx: RequestContext, path: string, options: StreamOptions = {}): Promise<StreamResponse> {
+  stream(ctx: RequestContext, path: string, options: StreamOptions = {}): Promise<StreamResponse> {
     const transport = this.#options.transport;
-    const open = transport.stream?.bind(transport);
-    if (open === undefined)
-      throw new GatewayError("INTERNAL", `The ${this.service} service cannot be streamed`);
+    if (!canStream(transport))
+      return Promise.reject(new GatewayError("INTERNAL", `The ${this.service} service cannot be streamed`));
     const started = performance.now();
     const headers = {
       ...options.headers,
       "x-request-id": ctx.requestId,
       traceparent: traceparentOf(ctx.trace),
     };
+    // Promise handlers rather than async functions: see #getFresh.
+    return this.#run(ctx, this.#streamPolicy, (attemptCtx, instance) =>
+      this.#streamAttempt(transport, attemptCtx, instance, path, options.query, headers, ctx.trace),
+    ).then(
+      (answer) => {
+        ctx.timings.record(this.service, performance.now() - started);
+        return answer;
+      },
+      (error: unknown) => {
+        ctx.timings.record(this.service, performance.now() - started);
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * One streamed attempt: it ends with the status and headers (the body is
+   * the caller's), so balancers and ejection learn its outcome then.
+   */
+  #streamAttempt(
+    transport: StreamingTransport,
+    attemptCtx: PolicyContext,
+    instance: ServiceInstance,
+    path: string,
+    query: TransportRequest["query"],
+    headers: Readonly<Record<string, string>>,
+    trace: TraceContext,
+  ): Promise<StreamResponse> {
+    const attemptStarted = performance.now();
+    const tracer = this.#options.tracer;
+    const span =
+      tracer === undefined ? undefined : tracer.start(trace, "GET", instance, path, query, headers);
+    const sent = span === undefined ? headers : span.headers;
+    const cancellation = attemptCtx.cancellation;
+    let opened: Promise<StreamResponse>;
     try {
-      return await this.#run(ctx, this.#streamPolicy, async (attemptCtx, instance) => {
-        // The attempt ends with the headers (the body is the caller's): balancers and ejection learn its outcome.
-        const attemptStarted = performance.now();
-        const tracer = this.#options.tracer;
-        const span =
-          tracer === undefined
-            ? undefined
-            : tracer.start(ctx.trace, "GET", instance, path, options.query, headers);
-        let answer: StreamResponse;
-        try {
-          const sent = span === undefined ? headers : span.headers;
-          const cancellation = attemptCtx.cancellation;
-          answer = await open(
-            cancellation === undefined
-              ? {
-                  service: this.service,
-                  baseUrl: instance.url,
-                  path,
-                  query: options.query,
-                  headers: sent,
-                  signal: attemptCtx.signal,
-                }
-              : new PipelineRequest(
-                  this.service,
-                  instance.url,
-                  path,
-                  options.query,
-                  sent,
-                  cancellation,
-                  attemptCtx.deadline,
-                ),
-          );
-        } catch (error) {
-          this.#reportAttempt(attemptCtx, instance, attemptStarted, undefined, error, span);
-          throw error;
-        }
+      opened = transport.stream(
+        cancellation === undefined
+          ? {
+              service: this.service,
+              baseUrl: instance.url,
+              path,
+              query,
+              headers: sent,
+              signal: attemptCtx.signal,
+            }
+          : new PipelineRequest(
+              this.service,
+              instance.url,
+              path,
+              query,
+              sent,
+              cancellation,
+              attemptCtx.deadline,
+            ),
+      );
+    } catch (error) {
+      opened = Promise.reject(error);
+    }
+    return opened.then(
+      (answer) => {
         span?.answered(answer);
         if (answer.status >= 500) {
           if (answer.whole === undefined) {
@@ -372,10 +396,12 @@ export class ServiceClient {
         }
         this.#reportAttempt(attemptCtx, instance, attemptStarted, answer.status, undefined, span);
         return answer;
-      });
-    } finally {
-      ctx.timings.record(this.service, performance.now() - started);
-    }
+      },
+      (error: unknown) => {
+        this.#reportAttempt(attemptCtx, instance, attemptStarted, undefined, error, span);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -625,6 +651,13 @@ export class ServiceClient {
     }
     return parsed.data;
   }
+}
+
+/** A transport that can stream (HTTP; not AMQP or gRPC). */
+type StreamingTransport = Transport & Required<Pick<Transport, "stream">>;
+
+function canStream(transport: Transport): transport is StreamingTransport {
+  return transport.stream !== undefined;
 }
 
 /** Why the attempt was told to stop (its timeout, or every caller gone). */
