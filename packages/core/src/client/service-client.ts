@@ -355,29 +355,9 @@ export class ServiceClient {
     const span =
       tracer === undefined ? undefined : tracer.start(trace, "GET", instance, path, query, headers);
     const sent = span === undefined ? headers : span.headers;
-    const cancellation = attemptCtx.cancellation;
     let opened: Promise<StreamResponse>;
     try {
-      opened = transport.stream(
-        cancellation === undefined
-          ? {
-              service: this.service,
-              baseUrl: instance.url,
-              path,
-              query,
-              headers: sent,
-              signal: attemptCtx.signal,
-            }
-          : new PipelineRequest(
-              this.service,
-              instance.url,
-              path,
-              query,
-              sent,
-              cancellation,
-              attemptCtx.deadline,
-            ),
-      );
+      opened = transport.stream(this.#request(attemptCtx, instance, path, query, sent));
     } catch (error) {
       opened = Promise.reject(error);
     }
@@ -518,6 +498,28 @@ export class ServiceClient {
     observer.attempt(status === undefined ? event : { ...event, status });
   }
 
+  /** What an attempt hands the transport: the attempt's cancellation and deadline when the pipeline made one. */
+  #request(
+    attemptCtx: PolicyContext,
+    instance: ServiceInstance,
+    path: string,
+    query: TransportRequest["query"],
+    headers: Readonly<Record<string, string>>,
+  ): TransportRequest {
+    const cancellation = attemptCtx.cancellation;
+    return cancellation === undefined
+      ? { service: this.service, baseUrl: instance.url, path, query, headers, signal: attemptCtx.signal }
+      : new PipelineRequest(
+          this.service,
+          instance.url,
+          path,
+          query,
+          headers,
+          cancellation,
+          attemptCtx.deadline,
+        );
+  }
+
   /** One attempt at one instance: send, classify the status, validate the answer, report. */
   #attempt<S extends z.ZodType>(
     attemptCtx: PolicyContext,
@@ -535,29 +537,9 @@ export class ServiceClient {
       span = tracer.start(trace, "GET", instance, path, options.query, headers);
       headers = span.headers;
     }
-    const cancellation = attemptCtx.cancellation;
     let sent: Promise<TransportResponse>;
     try {
-      sent = this.#options.transport.get(
-        cancellation === undefined
-          ? {
-              service: this.service,
-              baseUrl: instance.url,
-              path,
-              query: options.query,
-              headers,
-              signal: attemptCtx.signal,
-            }
-          : new PipelineRequest(
-              this.service,
-              instance.url,
-              path,
-              options.query,
-              headers,
-              cancellation,
-              attemptCtx.deadline,
-            ),
-      );
+      sent = this.#options.transport.get(this.#request(attemptCtx, instance, path, options.query, headers));
     } catch (error) {
       sent = Promise.reject(error);
     }
