@@ -2,6 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeader } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { z } from "zod";
 import type { ServiceClient } from "../client/service-client.js";
+import type { StreamResponse } from "../client/transport.js";
 import type { RequestContext } from "../context.js";
 import { InvalidInputError } from "../errors/index.js";
 import type { Answer } from "./answer.js";
@@ -69,32 +70,35 @@ export function passThrough<Q extends z.ZodType<Record<string, string | number |
   path,
   query,
 }: PassThroughOptions<Q>): Step {
-  return async function passThrough(exchange: Exchange): Promise<Answer> {
+  // Promise handlers rather than async functions: this runs for every pass-through request.
+  return function passThrough(exchange: Exchange): Promise<Answer> {
     const parsed = query.safeParse(exchange.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const name = issue?.path.join(".") || "query";
-      throw new InvalidInputError(`Invalid query parameter ${name}: ${issue?.message ?? "invalid"}`);
+      return Promise.reject(
+        new InvalidInputError(`Invalid query parameter ${name}: ${issue?.message ?? "invalid"}`),
+      );
     }
-    return relay(client, path, upstreamQueryOf(parsed.data), exchange.ctx, exchange.req);
+    const req = exchange.req;
+    const ctx = exchange.ctx;
+    return client
+      .stream(ctx, path, { query: upstreamQueryOf(parsed.data), headers: forwardedHeaders(req) })
+      .then((upstream) => relayed(upstream, ctx));
   };
 }
 
 function upstreamQueryOf(data: Record<string, string | number | undefined>): Record<string, string | number> {
   const upstreamQuery: Record<string, string | number> = {};
-  for (const [key, value] of Object.entries(data)) if (value !== undefined) upstreamQuery[key] = value;
+  for (const key in data) {
+    const value = data[key];
+    if (value !== undefined) upstreamQuery[key] = value;
+  }
   return upstreamQuery;
 }
 
-/** Calls the service; its answer, to be streamed: status, the headers that may be relayed, the body. */
-async function relay(
-  client: ServiceClient,
-  path: string,
-  query: Record<string, string | number>,
-  ctx: RequestContext,
-  req: IncomingMessage,
-): Promise<Answer> {
-  const upstream = await client.stream(ctx, path, { query, headers: forwardedHeaders(req) });
+/** The upstream's answer, to be relayed: status, the headers that may be relayed, the body. */
+function relayed(upstream: StreamResponse, ctx: RequestContext): Answer {
   const headers: OutgoingHttpHeader[] = [];
   for (const name in upstream.headers) {
     const value = upstream.headers[name];
@@ -111,12 +115,14 @@ async function relay(
   // The answer may be relayed after the deadline only if it is already flowing
   // to the client; a body that stalls past it is cut, like any upstream call.
   // Whole milliseconds: node keeps one timer list per distinct duration.
+  const body = upstream.body;
   const left = Math.max(0, Math.ceil(ctx.deadline - performance.now()));
-  const stall = setTimeout(() => upstream.body.destroy(new Error("deadline passed")), left);
+  const stall = setTimeout(() => body.destroy(new Error("deadline passed")), left);
   stall.unref();
-  upstream.body.once("close", () => clearTimeout(stall));
-  return { status, headers, body: upstream.body };
+  body.once("close", () => clearTimeout(stall));
+  return { status, headers, body };
 }
+
 /** `X-Forwarded-For` appended with this hop's peer, `-Proto` and `-Host` set. */
 function forwardedHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {
@@ -125,10 +131,9 @@ function forwardedHeaders(req: IncomingMessage): Record<string, string> {
   };
   const peer = req.socket.remoteAddress;
   const prior = req.headers["x-forwarded-for"];
-  const chain = [typeof prior === "string" && FORWARDED_FOR.test(prior) ? prior : undefined, peer].filter(
-    Boolean,
-  );
-  if (chain.length > 0) headers["x-forwarded-for"] = chain.join(", ");
+  const kept = typeof prior === "string" && prior !== "" && FORWARDED_FOR.test(prior) ? prior : undefined;
+  const chain = kept === undefined ? peer || undefined : peer ? `${kept}, ${peer}` : kept;
+  if (chain !== undefined) headers["x-forwarded-for"] = chain;
   // The upstream may answer encoded: the edge then relays its body as it is (contract 2.8).
   const acceptEncoding = req.headers["accept-encoding"];
   if (typeof acceptEncoding === "string" && acceptEncoding !== "")
