@@ -102,6 +102,23 @@ describe("the edge, without CORS", () => {
           () => json({ ok: true }),
         ],
       },
+      // Steps that answer later: an async guard, then a team's non-native thenable.
+      "/later": {
+        get: [
+          async (exchange) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            exchange.headers.push("X-Step", "later");
+            if (exchange.header("authorization") === undefined)
+              throw new UnauthorizedError("Sign-in required");
+            return undefined;
+          },
+          () =>
+            ({
+              // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a native promise, on purpose
+              then: (resolve: (answer: Answer) => void) => resolve(json({ thenable: true })),
+            }) as unknown as Promise<Answer>,
+        ],
+      },
       // An answer built from an upstream's headers, the careless way.
       "/relay": {
         get: () => ({
@@ -305,6 +322,16 @@ describe("the edge, without CORS", () => {
       expect(ok.headers.get("x-step")).toBe("seen");
       expect(ok.headers.get("www-authenticate")).toBeNull();
       expect(await ok.json()).toEqual({ ok: true });
+    });
+
+    it("waits for a step that answers later, and for a thenable that is not a native promise", async () => {
+      const refused = await fetch(`${edge.url}/later`);
+      await expectProblem(refused, 401, "UNAUTHORIZED");
+      expect(refused.headers.get("x-step")).toBe("later");
+      const ok = await fetch(`${edge.url}/later`, { headers: { authorization: "Bearer t" } });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("x-step")).toBe("later");
+      expect(await ok.json()).toEqual({ thenable: true });
     });
   });
 
