@@ -120,8 +120,25 @@ export class FleetBus {
   onReady(listener: () => void): () => void {
     this.#onReady.add(listener);
     this.#connect();
-    if (this.#subscriber?.status === "ready") queueMicrotask(listener);
+    if (this.#subscriber?.status === "ready") queueMicrotask(() => this.#withCommands(listener));
     return () => this.#onReady.delete(listener);
+  }
+
+  /**
+   * Runs `fn` once the command connection is ready too. The two connect
+   * apart, and a listener re-reads what it missed over the command
+   * connection, which has no offline queue: asked while it still connects,
+   * the read would fail and cool the bus down for 5 s (every instance then
+   * acting alone) for no fault of Redis.
+   */
+  #withCommands(fn: () => void): void {
+    if (this.redis.status === "ready") {
+      fn();
+      return;
+    }
+    this.redis.once("ready", () => {
+      if (!this.#closed) fn();
+    });
   }
 
   close(): void {
@@ -147,9 +164,10 @@ export class FleetBus {
       const channels = [...this.#handlers.keys()];
       const subscribed = channels.length === 0 ? Promise.resolve() : subscriber.subscribe(...channels);
       subscribed.then(
-        () => {
-          for (const listener of this.#onReady) listener();
-        },
+        () =>
+          this.#withCommands(() => {
+            for (const listener of this.#onReady) listener();
+          }),
         () => {},
       );
     });

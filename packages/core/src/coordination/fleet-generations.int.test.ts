@@ -91,6 +91,38 @@ describe("the fleet's generations of reads", () => {
     expect(await until(() => cartOther.value === "1" && cartAway.value === "1", 10_000)).toBeLessThan(10_000);
   });
 
+  it("reads the fleet's generations once the command connection is up, when the subscribed one came first", {
+    timeout: 30_000,
+  }, async () => {
+    const prefix = `portico-test:${randomUUID()}:`;
+    const other = instance(redis.b, prefix);
+    await other.bus.ready(2000);
+    await other.generations.written("cart");
+    // The command connection hangs on its way to Redis; the subscribed one (its duplicate) goes straight there.
+    const url = new URL(redisUrl());
+    const proxy: TcpProxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    onTestFinished(() => proxy.close());
+    await proxy.setMode("blackhole");
+    const direct = createRedisConnection(redisUrl());
+    const commands = createRedisConnection(`redis://${proxy.address}`, { commandTimeoutMs: 200 });
+    commands.duplicate = (override) => direct.duplicate(override);
+    onTestFinished(() => {
+      commands.disconnect();
+      direct.disconnect();
+    });
+    const late = instance(commands, prefix);
+    const cart = late.generations.current("cart");
+    expect(await late.bus.ready(3000)).toBe(true);
+    expect(commands.status).not.toBe("ready");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await proxy.setMode("forward");
+    expect(await redisReady(commands, 5000)).toBe(true);
+    // Read then, not while it connected (which would have failed and cooled the bus down for 5 s).
+    expect(await until(() => cart.value === "1", 3000)).toBeLessThan(3000);
+    expect(late.bus.up).toBe(true);
+  });
+
   it("tries again to tell the fleet of a write when Redis failed the command but stayed connected", {
     timeout: 30_000,
   }, async () => {
