@@ -120,7 +120,13 @@ export class FleetBus {
   onReady(listener: () => void): () => void {
     this.#onReady.add(listener);
     this.#connect();
-    if (this.#subscriber?.status === "ready") queueMicrotask(() => this.#withCommands(listener));
+    if (this.#subscriber?.status === "ready")
+      queueMicrotask(() =>
+        this.#withCommands(() => {
+          // Not if it was taken back meanwhile (its owner closed).
+          if (this.#onReady.has(listener)) listener();
+        }),
+      );
     return () => this.#onReady.delete(listener);
   }
 
