@@ -221,16 +221,7 @@ export class ServiceClient {
               : (cancellation) => this.#fleetCall(fleet, ctx, cancellation, key, path, schema, options),
             this.#onJoin,
           );
-    return call.then(
-      (value) => {
-        ctx.timings.record(this.service, performance.now() - started);
-        return value;
-      },
-      (error: unknown) => {
-        ctx.timings.record(this.service, performance.now() - started);
-        throw error;
-      },
-    );
+    return this.#timed(ctx, started, call);
   }
 
   /** This instance's call for `key`, coalesced with the fleet's: made here, or taken from another instance's. */
@@ -323,12 +314,21 @@ export class ServiceClient {
       traceparent: traceparentOf(ctx.trace),
     };
     // Promise handlers rather than async functions: see #getFresh.
-    return this.#run(ctx, this.#streamPolicy, (attemptCtx, instance) =>
-      this.#streamAttempt(transport, attemptCtx, instance, path, options.query, headers, ctx.trace),
-    ).then(
-      (answer) => {
+    return this.#timed(
+      ctx,
+      started,
+      this.#run(ctx, this.#streamPolicy, (attemptCtx, instance) =>
+        this.#streamAttempt(transport, attemptCtx, instance, path, options.query, headers, ctx.trace),
+      ),
+    );
+  }
+
+  /** `call`, its time since `started` recorded into `Server-Timing` however it settles. */
+  #timed<T>(ctx: RequestContext, started: number, call: Promise<T>): Promise<T> {
+    return call.then(
+      (value) => {
         ctx.timings.record(this.service, performance.now() - started);
-        return answer;
+        return value;
       },
       (error: unknown) => {
         ctx.timings.record(this.service, performance.now() - started);
