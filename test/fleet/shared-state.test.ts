@@ -61,6 +61,15 @@ function newPrefix(): string {
   return prefix;
 }
 
+/**
+ * One fleet's Redis settings, under `prefix`. A generous command timeout:
+ * the whole suite runs at once on two busy cores, and a command slower than
+ * it makes an instance act alone.
+ */
+function fleetEnv(prefix = newPrefix()): Record<string, string> {
+  return { REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: "1000" };
+}
+
 async function bff(app: string, env: Record<string, string>): Promise<RunningBff> {
   const proc = await startBff(app, { ...shop.env, ...PATIENT, ...env });
   started.push(proc);
@@ -101,8 +110,7 @@ async function partnerCall(target: RunningBff): Promise<Response> {
 describe("shared state through a real Redis", { timeout: 60_000 }, () => {
   it("instance B serves, as last known good, a price only instance A fetched", async () => {
     const prefix = newPrefix();
-    // A generous command timeout: the whole suite runs at once on two busy cores.
-    const env = { REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: "1000" };
+    const env = fleetEnv(prefix);
     const [a, b] = await Promise.all([bff("mobile-bff", env), bff("mobile-bff", env)]);
     const fresh = await details(a, "p2");
     expect(fresh.status).toBe(200);
@@ -129,11 +137,8 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
   });
 
   it("shows a cart write through instance A in instance B's next page, with the cart's fresh cache on", async () => {
-    const prefix = newPrefix();
     const env = {
-      REDIS_URL: redisUrl(),
-      REDIS_KEY_PREFIX: prefix,
-      REDIS_TIMEOUT_MS: "1000",
+      ...fleetEnv(),
       // Carts cached for a minute, in Redis, for the whole fleet.
       CART_CACHE_TTL_S: "60",
     };
@@ -186,9 +191,7 @@ describe("shared state through a real Redis", { timeout: 60_000 }, () => {
   it("two partner-bff instances enforce one quota together", async () => {
     const prefix = newPrefix();
     const env = {
-      REDIS_URL: redisUrl(),
-      REDIS_KEY_PREFIX: prefix,
-      REDIS_TIMEOUT_MS: "1000",
+      ...fleetEnv(prefix),
       PARTNER_KEYS: partnerKeys("acme", 10),
     };
     const [a, b] = await Promise.all([bff("partner-bff", env), bff("partner-bff", env)]);
@@ -260,10 +263,7 @@ async function twoInstances(
   fleet: boolean,
   env: Record<string, string> = {},
 ): Promise<[RunningBff, RunningBff]> {
-  // A generous command timeout, as above: a command slower than it makes an instance act alone.
-  const shared: Record<string, string> = fleet
-    ? { REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: newPrefix(), REDIS_TIMEOUT_MS: "1000" }
-    : {};
+  const shared = fleet ? fleetEnv() : {};
   return Promise.all([bff("mobile-bff", { ...shared, ...env }), bff("mobile-bff", { ...shared, ...env })]);
 }
 
