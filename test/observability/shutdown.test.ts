@@ -101,7 +101,11 @@ describe("graceful shutdown on SIGTERM", () => {
     const messages = lines.map((line) => line.msg);
     expect(messages).toContain("shutting down");
     expect(messages).toContain("stopped");
-    expect(messages.indexOf("stopped")).toBeGreaterThan(messages.lastIndexOf("request"));
+    // The request's line first, "stopped" last: the log is written out before the exit.
+    expect(messages.indexOf("stopped"), messages.join(" | ")).toBeGreaterThan(
+      messages.lastIndexOf("request"),
+    );
+    expect(messages.at(-1)).toBe("stopped");
   });
 });
 

@@ -357,6 +357,7 @@ export {
   CACHE_STORE_KINDS,
   CIRCUIT_STATE_VALUE,
   type CompositeStatus,
+  closeLogger,
   createGatewayTracing,
   createLogger,
   type FeedSubscriber,

@@ -14,6 +14,7 @@ export {
 } from "./gateway-metrics.js";
 export { GatewayObservability, type ObservabilityOptions } from "./gateway-observability.js";
 export {
+  closeLogger,
   createLogger,
   type Logger,
   type LoggerSettings,

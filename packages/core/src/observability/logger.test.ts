@@ -1,6 +1,11 @@
+import { pbkdf2 } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "./logger.js";
+import { closeLogger, createLogger, silentLogger } from "./logger.js";
 
 function capture() {
   const lines: string[] = [];
@@ -50,5 +55,35 @@ describe("createLogger", () => {
     logger.info("hidden");
     logger.warn("shown");
     expect(lines).toHaveLength(1);
+  });
+});
+
+describe("closeLogger", () => {
+  it("resolves once every line is written, in order, even while libuv's thread pool is busy", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portico-log-"));
+    try {
+      const file = join(dir, "out.log");
+      // pino's asynchronous destination, as on stdout: its writes wait in the thread pool.
+      const logger = createLogger({ destination: pino.destination({ dest: file, sync: false }) });
+      const busy = Array.from(
+        { length: 4 },
+        () => new Promise((resolve) => pbkdf2("x", "y", 100_000, 32, "sha256", resolve)),
+      );
+      logger.info("first");
+      logger.info("stopped");
+      await closeLogger(logger);
+      const messages = readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages).toEqual(["first", "stopped"]);
+      await Promise.all(busy);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("resolves at once for a logger with nothing to end", async () => {
+    await expect(closeLogger(silentLogger())).resolves.toBeUndefined();
   });
 });

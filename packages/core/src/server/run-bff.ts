@@ -4,7 +4,7 @@ import { type GatewayConfig, loadGatewayConfig } from "../config/gateway-config.
 import { ConfigError } from "../errors/index.js";
 import { createGateway, type Gateway } from "../gateway.js";
 import { GatewayObservability } from "../observability/gateway-observability.js";
-import { createLogger } from "../observability/logger.js";
+import { closeLogger, createLogger } from "../observability/logger.js";
 import { shutdownGracefully, trackRequests } from "../ops/shutdown.js";
 import { answerClientError, edgeServerOptions, guardRequestTarget } from "./edge-server.js";
 import { limitHeapGrowth } from "./heap-growth.js";
@@ -108,7 +108,10 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
       beginShutdown: () => gateway.observability.beginShutdown(),
       closeResources: () => Promise.allSettled([bff.close?.(), gateway.close()]),
       logger,
-    }).finally(() => process.exit(0));
+    })
+      // The log's last lines ("stopped" among them) are written, in order, before the exit.
+      .finally(() => closeLogger(logger))
+      .finally(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
