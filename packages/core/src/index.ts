@@ -509,6 +509,7 @@ export {
   type BffApp,
   type EdgeServerOptions,
   edgeServerOptions,
+  growNewSpaceAtOnce,
   guardRequestTarget,
   limitHeapGrowth,
   type RunBffOptions,

@@ -4,5 +4,5 @@ export {
   edgeServerOptions,
   guardRequestTarget,
 } from "./edge-server.js";
-export { limitHeapGrowth } from "./heap-growth.js";
+export { growNewSpaceAtOnce, limitHeapGrowth } from "./heap-sizing.js";
 export { type BffApp, type RunBffOptions, runBff } from "./run-bff.js";
