@@ -96,13 +96,16 @@ function isDestination(value: unknown): value is Destination {
  * the process alive). Call it last, just before a planned exit. Why not leave
  * it to pino's own exit hook: that hook writes the queued lines synchronously
  * while the line being written may still wait in libuv's thread pool, so a
- * shutdown's last lines could come out of order or not at all.
+ * shutdown's last lines could come out of order or not at all. The logger
+ * writes nothing after this (a line logged later would otherwise throw on
+ * the closed destination).
  */
 export function closeLogger(logger: Logger, timeoutMs = 2_000): Promise<void> {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
   if (!isDestination(stream) || stream.destroyed === true || stream.writableFinished === true) {
     return Promise.resolve();
   }
+  logger.level = "silent";
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     timer.unref();
