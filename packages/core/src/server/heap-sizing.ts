@@ -31,10 +31,10 @@ export function limitHeapGrowth(percent: number): void {
  * to its minimum (1 MB a semi-space), and it grows back only by doubling,
  * each time a scavenge's survivors since the last growth exceed its size.
  * A BFF keeps only its requests in progress alive across a scavenge (about
- * 0.5 MB at 50 connections), so the way back to 16 MB took some 5 s of full
- * load, in which scavenges ran up to 16 times as often: a pass-through used
- * 30-40 % more CPU per request in the benchmark's first seconds after a
- * pause (docs/performance.md, "Memory"). The maximum size, and so the
+ * 0.5 MB at 50 connections), so after a 40 s pause the way back to 16 MB
+ * took the first 3 s of full load, with scavenges up to 16 times as often:
+ * mobile-bff's pass-through served 4,373 requests a second then, 5,867
+ * once grown (docs/performance.md, "Memory"). The maximum size, and so the
  * memory used under load, is unchanged. The flag is read at every growth,
  * so setting it after start-up works.
  *
