@@ -26,6 +26,8 @@ export class FleetBus {
   readonly #prefix: string;
   readonly #handlers = new Map<string, Set<Handler>>();
   readonly #onReady = new Set<() => void>();
+  /** What waits for the command connection to be ready; one 'ready' listener on it for all of them. */
+  #afterCommands: (() => void)[] = [];
   readonly #health: Cooldown;
   readonly #onDown: ((error: unknown) => void) | undefined;
   readonly #onUp: (() => void) | undefined;
@@ -142,13 +144,29 @@ export class FleetBus {
       fn();
       return;
     }
-    this.redis.once("ready", () => {
-      if (!this.#closed) fn();
-    });
+    // A subscribed connection that reconnects again and again while the command
+    // connection is down asks to tell every listener each time: once is enough.
+    if (this.#afterCommands.includes(fn)) return;
+    if (this.#afterCommands.length === 0) this.redis.once("ready", this.#commandsReady);
+    this.#afterCommands.push(fn);
   }
+
+  readonly #commandsReady = (): void => {
+    const due = this.#afterCommands;
+    this.#afterCommands = [];
+    if (!this.#closed) for (const fn of due) fn();
+  };
+
+  /** Every listener told that the subscriptions are (again) in place. */
+  readonly #tellReady = (): void => {
+    for (const listener of this.#onReady) listener();
+  };
 
   close(): void {
     this.#closed = true;
+    // The command connection is the gateway's and outlives this bus: it keeps no listener of ours.
+    this.redis.off("ready", this.#commandsReady);
+    this.#afterCommands = [];
     this.#subscriber?.disconnect();
     this.#subscriber = undefined;
   }
@@ -170,10 +188,7 @@ export class FleetBus {
       const channels = [...this.#handlers.keys()];
       const subscribed = channels.length === 0 ? Promise.resolve() : subscriber.subscribe(...channels);
       subscribed.then(
-        () =>
-          this.#withCommands(() => {
-            for (const listener of this.#onReady) listener();
-          }),
+        () => this.#withCommands(this.#tellReady),
         () => {},
       );
     });

@@ -25,6 +25,26 @@ function instance(connection: Redis, prefix: string): { bus: FleetBus; generatio
   return { bus, generations };
 }
 
+/**
+ * A command connection that hangs on its way to Redis (through a black-holed
+ * proxy, until the test forwards it), whose duplicates, the subscribed
+ * connection among them, go straight there.
+ */
+async function commandsOnTheirWay(): Promise<{ proxy: TcpProxy; commands: Redis }> {
+  const url = new URL(redisUrl());
+  const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+  onTestFinished(() => proxy.close());
+  await proxy.setMode("blackhole");
+  const direct = createRedisConnection(redisUrl());
+  const commands = createRedisConnection(`redis://${proxy.address}`, { commandTimeoutMs: 200 });
+  commands.duplicate = (override) => direct.duplicate(override);
+  onTestFinished(() => {
+    commands.disconnect();
+    direct.disconnect();
+  });
+  return { proxy, commands };
+}
+
 describe("the fleet's generations of reads", () => {
   it("moves every instance to a new generation of a service when one writes, and leaves the others' alone", async () => {
     const prefix = `portico-test:${randomUUID()}:`;
@@ -99,17 +119,7 @@ describe("the fleet's generations of reads", () => {
     await other.bus.ready(2000);
     await other.generations.written("cart");
     // The command connection hangs on its way to Redis; the subscribed one (its duplicate) goes straight there.
-    const url = new URL(redisUrl());
-    const proxy: TcpProxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
-    onTestFinished(() => proxy.close());
-    await proxy.setMode("blackhole");
-    const direct = createRedisConnection(redisUrl());
-    const commands = createRedisConnection(`redis://${proxy.address}`, { commandTimeoutMs: 200 });
-    commands.duplicate = (override) => direct.duplicate(override);
-    onTestFinished(() => {
-      commands.disconnect();
-      direct.disconnect();
-    });
+    const { proxy, commands } = await commandsOnTheirWay();
     const late = instance(commands, prefix);
     const cart = late.generations.current("cart");
     expect(await late.bus.ready(3000)).toBe(true);
@@ -121,6 +131,27 @@ describe("the fleet's generations of reads", () => {
     // Read then, not while it connected (which would have failed and cooled the bus down for 5 s).
     expect(await until(() => cart.value === "1", 3000)).toBeLessThan(3000);
     expect(late.bus.up).toBe(true);
+  });
+
+  it("waits for the command connection with one listener on it, and leaves none there once closed", {
+    timeout: 30_000,
+  }, async () => {
+    const { commands } = await commandsOnTheirWay();
+    const bus = new FleetBus({ redis: commands, keyPrefix: `portico-test:${randomUUID()}:` });
+    let told = 0;
+    bus.onReady(() => told++);
+    expect(await bus.ready(3000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(commands.status).not.toBe("ready");
+    // The bus waits for the command connection (ioredis's own listeners on it are counted too).
+    const waiting = commands.listenerCount("ready");
+    // Three more owners ask while the command connection is still on its way: no listener more.
+    for (let i = 0; i < 3; i++) bus.onReady(() => told++);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(told).toBe(0);
+    expect(commands.listenerCount("ready")).toBe(waiting);
+    bus.close();
+    expect(commands.listenerCount("ready")).toBe(waiting - 1);
   });
 
   it("tries again to tell the fleet of a write when Redis failed the command but stayed connected", {
