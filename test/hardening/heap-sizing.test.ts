@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { describe, expect, it } from "vitest";
-import { ROOT } from "../support/processes.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { type DemoShop, ROOT, type RunningBff, startBff, startDemoShop } from "../support/processes.js";
 
 /**
  * A process that keeps about 30 MB live in the old generation and keeps
@@ -26,8 +26,8 @@ for (let round = 0; round < 1500; round++) {
 console.log(JSON.stringify({ peakOldMb: peak / 1048576 }));
 `;
 
-/** Runs `script` as a module in a node of its own and resolves with the JSON it printed. */
-function runScript<T>(script: string, args: readonly string[], nodeArgs: readonly string[]): Promise<T> {
+/** Runs `script` as a module in a node of its own and resolves with all it printed. */
+function runOutput(script: string, args: readonly string[], nodeArgs: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, "--input-type=module", "-e", script, ...args], {
       // From test/, where @portico/core resolves to the built package.
@@ -45,9 +45,18 @@ function runScript<T>(script: string, args: readonly string[], nodeArgs: readonl
     child.on("error", reject);
     child.on("exit", (code) => {
       if (code !== 0) reject(new Error(`script exited ${code}: ${out}`));
-      else resolve(JSON.parse(out) as T);
+      else resolve(out);
     });
   });
+}
+
+/** The same, resolving with the JSON it printed. */
+async function runScript<T>(
+  script: string,
+  args: readonly string[],
+  nodeArgs: readonly string[],
+): Promise<T> {
+  return JSON.parse(await runOutput(script, args, nodeArgs)) as T;
 }
 
 async function peakOldSpaceMb(percent: number, nodeArgs: readonly string[] = []): Promise<number> {
@@ -114,5 +123,87 @@ describe("the young generation after a quiet spell (growNewSpaceAtOnce)", () => 
     const operators = await roundsToRegrow(true, ["--semi-space-growth-factor=2"]);
     const atOnce = await roundsToRegrow(true);
     expect(operators).toBeGreaterThan(atOnce * 5);
+  });
+});
+
+/**
+ * A process run with V8's pretenuring decisions traced, where one place
+ * allocates objects that outlive several scavenges (a slow route's
+ * requests, 300,000 in progress at a time).
+ */
+const SLOW_THEN_FAST = `
+const { disablePretenuring } = await import(process.argv[2]);
+if (process.argv[1] === "on") disablePretenuring();
+function requestState(i) {
+  return { id: i, name: "request", parts: [i, i + 1] };
+}
+let latest;
+function serve(count, inProgress) {
+  for (let i = 0; i < count; i++) {
+    latest = requestState(i);
+    if (inProgress) inProgress[i % inProgress.length] = latest;
+  }
+}
+serve(3_000_000, new Array(300_000));
+console.log(JSON.stringify({ latest: latest.id }));
+`;
+
+const TRACE_PRETENURING = "--trace-pretenuring-statistics";
+
+/** How many times V8 decided to allocate a place's objects straight into the old generation. */
+const tenureDecisions = (traced: string): number =>
+  traced.split("\n").filter((line) => line.includes("=> tenure")).length;
+
+async function scriptTenureDecisions(on: boolean, nodeArgs: readonly string[] = []): Promise<number> {
+  const args = [on ? "on" : "off", HEAP_SIZING_MODULE];
+  return tenureDecisions(await runOutput(SLOW_THEN_FAST, args, [TRACE_PRETENURING, ...nodeArgs]));
+}
+
+/**
+ * `requests` product details from mobile-bff (a composite: its requests live
+ * while six upstream calls do), 50 at a time; resolves with how many V8
+ * decided to tenure meanwhile.
+ */
+async function bffTenureDecisions(shop: DemoShop, requests: number, nodeArgs: readonly string[]) {
+  const bff: RunningBff = await startBff("mobile-bff", shop.env, [TRACE_PRETENURING, ...nodeArgs]);
+  try {
+    let next = 0;
+    const client = async () => {
+      while (next < requests) {
+        const response = await fetch(`${bff.url}/productdetails/p${(next++ % 20) + 1}`);
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, client));
+    return tenureDecisions(bff.output());
+  } finally {
+    await bff.stop();
+  }
+}
+
+describe("a slow route's objects do not make a fast route's born old (disablePretenuring)", () => {
+  it("keeps V8 from tenuring the allocation sites that objects outliving scavenges came from", async () => {
+    // The control: V8 on its own tenures the sites (a few decisions), so the test can fail.
+    expect(await scriptTenureDecisions(false)).toBeGreaterThan(0);
+    expect(await scriptTenureDecisions(true)).toBe(0);
+  });
+
+  it("leaves an operator's own --allocation-site-pretenuring on node's command line as it is", async () => {
+    expect(await scriptTenureDecisions(true, ["--allocation-site-pretenuring"])).toBeGreaterThan(0);
+  });
+
+  describe("in a BFF under composite load", () => {
+    let shop: DemoShop | undefined;
+    afterAll(async () => {
+      await shop?.stop();
+    });
+
+    it("is what runBff starts with: no tenuring, where an operator who asks for it gets some", async () => {
+      shop = await startDemoShop();
+      // The control: the same load with pretenuring asked for on the command line tenures sites.
+      expect(await bffTenureDecisions(shop, 3000, ["--allocation-site-pretenuring"])).toBeGreaterThan(0);
+      expect(await bffTenureDecisions(shop, 3000, [])).toBe(0);
+    }, 60_000);
   });
 });

@@ -20,6 +20,8 @@ interface StartOptions {
   /** Path of the entry point, relative to the repo root. */
   entry: string;
   env: Record<string, string>;
+  /** Flags for node itself, before the entry point. */
+  nodeArgs?: readonly string[];
   /** Resolves with a value once a stdout line shows the process is ready. */
   ready: (line: string) => unknown;
   timeoutMs?: number;
@@ -28,10 +30,11 @@ interface StartOptions {
 async function start<T>({
   entry,
   env,
+  nodeArgs = [],
   ready,
   timeoutMs = 20_000,
 }: StartOptions): Promise<{ proc: RunningProcess; info: T }> {
-  const child = spawn(process.execPath, [`${ROOT}${entry}`], {
+  const child = spawn(process.execPath, [...nodeArgs, `${ROOT}${entry}`], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -124,11 +127,19 @@ export interface RunningBff extends RunningProcess {
   readonly url: string;
 }
 
-/** Starts a BFF (`mobile-bff`, `web-bff`, `partner-bff`) built to dist, on a free port. */
-export async function startBff(app: string, env: Record<string, string>): Promise<RunningBff> {
+/**
+ * Starts a BFF (`mobile-bff`, `web-bff`, `partner-bff`) built to dist, on a
+ * free port; `nodeArgs` go to node itself.
+ */
+export async function startBff(
+  app: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<RunningBff> {
   const { proc, info } = await start<{ url: string }>({
     entry: `apps/${app}/dist/main.js`,
     env: { PORT: "0", LOG_LEVEL: "warn", ...env },
+    nodeArgs,
     ready: (line) => {
       const json = parseJson(line);
       return typeof json?.msg === "string" && json.msg.endsWith("listening") ? json : undefined;

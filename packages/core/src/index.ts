@@ -507,6 +507,7 @@ export {
 export {
   answerClientError,
   type BffApp,
+  disablePretenuring,
   type EdgeServerOptions,
   edgeServerOptions,
   growNewSpaceAtOnce,

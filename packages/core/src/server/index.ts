@@ -4,5 +4,5 @@ export {
   edgeServerOptions,
   guardRequestTarget,
 } from "./edge-server.js";
-export { growNewSpaceAtOnce, limitHeapGrowth } from "./heap-sizing.js";
+export { disablePretenuring, growNewSpaceAtOnce, limitHeapGrowth } from "./heap-sizing.js";
 export { type BffApp, type RunBffOptions, runBff } from "./run-bff.js";

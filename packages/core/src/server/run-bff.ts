@@ -7,7 +7,7 @@ import { GatewayObservability } from "../observability/gateway-observability.js"
 import { closeLogger, createLogger } from "../observability/logger.js";
 import { shutdownGracefully, trackRequests } from "../ops/shutdown.js";
 import { answerClientError, edgeServerOptions, guardRequestTarget } from "./edge-server.js";
-import { growNewSpaceAtOnce, limitHeapGrowth } from "./heap-sizing.js";
+import { disablePretenuring, growNewSpaceAtOnce, limitHeapGrowth } from "./heap-sizing.js";
 
 export interface RunBffOptions<C extends GatewayConfig> {
   /** The app's name, for the start-up line. */
@@ -57,6 +57,7 @@ export async function runBff<C extends GatewayConfig = GatewayConfig>(
   // Process-wide V8 settings, so here and not in createGateway (tests build many gateways per process).
   limitHeapGrowth(config.heapGrowthPct);
   growNewSpaceAtOnce();
+  disablePretenuring();
   // JSON logs on stdout at LOG_LEVEL; metrics and status in a registry of this app's own.
   const logger = createLogger({ name: options.name, level: config.logLevel });
   const gateway = createGateway(config, {
