@@ -176,7 +176,7 @@ async function bffTenureDecisions(shop: DemoShop, requests: number, nodeArgs: re
   }
 }
 
-describe("a slow route's objects do not make a fast route's born old (disablePretenuring)", () => {
+describe("a slow route's long-lived objects do not make V8 allocate every route's in the old generation (disablePretenuring)", () => {
   it("keeps V8 from tenuring the allocation sites that objects outliving scavenges came from", async () => {
     // The control: V8 on its own tenures the sites (a few decisions), so the test can fail.
     expect(await scriptTenureDecisions(false)).toBeGreaterThan(0);

@@ -53,8 +53,8 @@ export function growNewSpaceAtOnce(): void {
  * Why: V8 watches each allocation site and, once most of what it allocated
  * survived scavenges, allocates there in the old generation. A BFF's sites
  * are shared by all its routes, and a composite's requests live for tens of
- * milliseconds, long enough to survive a scavenge, so a minute of product
- * details tenured the edge's and the client's sites. The pass-through's
+ * milliseconds, long enough to survive a scavenge: 3 s of product details
+ * made V8 tenure 33 sites, the edge's and the client's. The pass-through's
  * requests, done in a few milliseconds, then started their lives in the old
  * generation, dead there at once but holding their young parts alive until
  * the next full collection: mobile-bff promoted 100-212 MB in 8 s of
