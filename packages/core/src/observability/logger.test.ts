@@ -85,6 +85,19 @@ describe("closeLogger", () => {
     }
   });
 
+  it("silences a logger whose destination was already closed, so a later line is not thrown on it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portico-log-"));
+    try {
+      const destination = pino.destination({ dest: join(dir, "out.log"), sync: true });
+      const logger = createLogger({ destination });
+      destination.destroy();
+      await closeLogger(logger);
+      expect(() => logger.warn("too late")).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("resolves at once for a logger with nothing to end", async () => {
     await expect(closeLogger(silentLogger())).resolves.toBeUndefined();
   });

@@ -102,10 +102,9 @@ function isDestination(value: unknown): value is Destination {
  */
 export function closeLogger(logger: Logger, timeoutMs = 2_000): Promise<void> {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
-  if (!isDestination(stream) || stream.destroyed === true || stream.writableFinished === true) {
-    return Promise.resolve();
-  }
+  if (!isDestination(stream)) return Promise.resolve();
   logger.level = "silent";
+  if (stream.destroyed === true || stream.writableFinished === true) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     timer.unref();
