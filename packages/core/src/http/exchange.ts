@@ -1,7 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeader } from "node:http";
-import { type ParsedUrlQuery, parse as parseQuery } from "node:querystring";
+import type { ParsedUrlQuery } from "node:querystring";
 import type { RequestContext } from "../context.js";
 import type { PayloadTooLargeError } from "../errors/index.js";
+import { parseQuery } from "./query-string.js";
 
 /**
  * One request as a declared route sees it: what the edge parsed (method,
@@ -53,7 +54,7 @@ export class Exchange {
     this.bodyRefusal = init.bodyRefusal;
   }
 
-  /** The query, parsed on first use with node's `querystring` (repeated names become arrays). */
+  /** The query, parsed on first use as node's `querystring` parses it (repeated names become arrays). */
   get query(): ParsedUrlQuery {
     this.#query ??= this.#rawQuery === "" ? {} : parseQuery(this.#rawQuery);
     return this.#query;
