@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClientClosedError, UpstreamBadResponseError, UpstreamConnectionError } from "../errors/index.js";
 import { isRetryable, isRetryableWrite } from "../resilience/failures.js";
 import { settle } from "../test-support/async.js";
-import { HttpTransport, PorticoCall, undiciAgent } from "./http-transport.js";
+import { HttpTransport, PorticoCall, undiciAgent, undiciUtil } from "./http-transport.js";
 import type { TransportRequest, WriteRequest } from "./transport.js";
 
 let servers: FakeUpstream[] = [];
@@ -439,5 +439,6 @@ describe("HttpTransport's axios instance", () => {
   it("sends through undici's own Agent, loaded without the rest of the package", async () => {
     const undici = await import("undici");
     expect(undiciAgent()).toBe(undici.Agent);
+    expect(undiciUtil().headerNameToString).toBe(undici.util.headerNameToString);
   });
 });

@@ -306,8 +306,9 @@ class StreamingHandler extends StoppableHandler {
 /** undici's raw header list as lower-case names; a repeated header keeps every value, in order. */
 function answerHeadersOf(raw: Buffer[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
+  const nameOf = undiciUtil().headerNameToString;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
+    const name = nameOf(raw[i] as Buffer);
     const value = (raw[i + 1] as Buffer).toString("latin1");
     const prior = headers[name];
     if (prior === undefined) headers[name] = value;
@@ -408,6 +409,16 @@ const axiosPackage = lazyRequire<AxiosStatic>("axios");
  * is still the exported class.
  */
 export const undiciAgent = lazyRequire<typeof Agent>("undici/lib/dispatcher/agent.js");
+
+/**
+ * undici's header-name lookup (exported as `util.headerNameToString`), from
+ * the same module its parser uses, for the same reason: a well-known name
+ * comes back as an interned lower-case string, with no `toString` and
+ * `toLowerCase` per header of every answer.
+ */
+export const undiciUtil = lazyRequire<{ headerNameToString(name: Buffer): string }>(
+  "undici/lib/core/util.js",
+);
 
 /**
  * An axios instance with only the defaults these calls need. axios deep-merges
