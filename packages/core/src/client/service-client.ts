@@ -314,12 +314,13 @@ export class ServiceClient {
       traceparent: traceparentOf(ctx.trace),
     };
     // Promise handlers rather than async functions: see #getFresh.
-    return this.#timed(
+    return this.#run(
       ctx,
-      started,
-      this.#run(ctx, this.#streamPolicy, (attemptCtx, instance) =>
+      this.#streamPolicy,
+      (attemptCtx, instance) =>
         this.#streamAttempt(transport, attemptCtx, instance, path, options.query, headers, ctx.trace),
-      ),
+      undefined,
+      started,
     );
   }
 
@@ -415,15 +416,18 @@ export class ServiceClient {
    * built): each attempt goes to an instance the balancer picks (a retry to
    * one this call has not tried, when there is one), and the observer is
    * told how the call ended. `cancellation` is the coalesced call's, when
-   * there is one; otherwise the call follows the request's signal.
+   * there is one; otherwise the call follows the request's signal. With
+   * `timedFrom`, the call is also recorded into the request's
+   * `Server-Timing` from then (what `#timed` does, in the same handler).
    */
   #run<T>(
     ctx: RequestContext,
     pipeline: Pipeline,
     attempt: (attemptCtx: PolicyContext, instance: ServiceInstance) => Promise<T>,
     cancellation?: Cancellation,
+    timedFrom?: number,
   ): Promise<T> {
-    const observer = this.#options.observer;
+    const observer = this.#options.observer?.call === undefined ? undefined : this.#options.observer;
     const started = performance.now();
     // Instances this call tried, made on a retry only.
     let tried: Set<string> | undefined;
@@ -446,15 +450,18 @@ export class ServiceClient {
     } catch (error) {
       call = Promise.reject(error);
     }
-    if (observer?.call === undefined) return call;
+    if (observer === undefined && timedFrom === undefined) return call;
     // Promise handlers rather than an async function: see #getFresh.
     return call.then(
       (value) => {
-        observer.call?.({ service: this.service, outcome: "ok", durationMs: performance.now() - started });
+        const ended = performance.now();
+        if (timedFrom !== undefined) ctx.timings.record(this.service, ended - timedFrom);
+        observer?.call?.({ service: this.service, outcome: "ok", durationMs: ended - started });
         return value;
       },
       (error: unknown) => {
-        observer.call?.({
+        if (timedFrom !== undefined) ctx.timings.record(this.service, performance.now() - timedFrom);
+        observer?.call?.({
           service: this.service,
           outcome: outcomeOf(error),
           durationMs: performance.now() - started,

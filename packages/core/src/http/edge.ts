@@ -451,7 +451,9 @@ export class Edge {
       return;
     }
     const head: OutgoingHttpHeader[] = [...flight.security, "X-Request-Id", ctx.requestId];
-    for (const part of [flight.cors, flight.extra, stepHeaders]) for (const item of part) head.push(item);
+    appendTo(head, flight.cors);
+    appendTo(head, flight.extra);
+    appendTo(head, stepHeaders);
     this.#writer.write({ req, res, method: flight.method, ctx, head }, answer);
   }
 
@@ -572,4 +574,8 @@ function originFormOf(target: string): string {
 function expressRouteOf(req: IncomingMessage): string {
   const { route, baseUrl } = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
   return typeof route?.path === "string" ? `${baseUrl ?? ""}${route.path}` : UNMATCHED_ROUTE;
+}
+
+function appendTo(head: OutgoingHttpHeader[], headers: FlatHeaders): void {
+  for (let i = 0; i < headers.length; i++) head.push(headers[i] as OutgoingHttpHeader);
 }
