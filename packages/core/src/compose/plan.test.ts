@@ -45,6 +45,36 @@ describe("composition", () => {
     expect(result.degraded).toEqual({});
   });
 
+  it("starts the slowest independent part first once it has timed them, and keeps the declared order in values", async () => {
+    const starts: string[] = [];
+    const timed =
+      <T>(name: string, ms: number, value: T) =>
+      (ctx: RequestContext): Promise<T> => {
+        starts.push(name);
+        return after(ms, value)(ctx);
+      };
+    const plan = composition<{ id: string }>()
+      .part("product", { run: timed("product", 5, "product") })
+      .part("price", { run: timed("price", 10, "price") })
+      .part("recs", { fallback: emptyFallback([]), run: timed("recs", 40, ["p2"]) })
+      .part("names", { needs: ["recs", "product"], run: async (_ctx, _input, deps) => deps.recs.length });
+    const runOnce = async () => {
+      starts.length = 0;
+      const outcome = plan.run(context(), { id: "p1" });
+      await vi.advanceTimersByTimeAsync(40);
+      return outcome;
+    };
+    const first = await runOnce();
+    expect(starts).toEqual(["product", "price", "recs"]);
+    for (let i = 0; i < 31; i++) await runOnce();
+    const later = await runOnce();
+    expect(starts).toEqual(["recs", "price", "product"]);
+    for (const { values } of [first, later]) {
+      expect(Object.keys(values)).toEqual(["product", "price", "recs", "names"]);
+      expect(values).toEqual({ product: "product", price: "price", recs: ["p2"], names: 1 });
+    }
+  });
+
   it("gives every part the input and its own dependencies' values", async () => {
     const seen: unknown[] = [];
     const plan = composition<{ id: string }>()

@@ -6,6 +6,7 @@ import type { DegradedKind, FallbackPolicy } from "../resilience/fallback-policy
 import { started } from "../started.js";
 import { type PartReport, reportComposition } from "./composition-sink.js";
 import { type PartSpan, partTracingOf } from "./part-tracing.js";
+import { SlowestFirst } from "./slowest-first.js";
 
 export interface PartSpec<I, D, K extends keyof D, T> {
   /** Parts whose values this one needs; it starts as soon as they are all ready. */
@@ -50,15 +51,30 @@ export interface CompositionResult<D> {
  * const { values, degraded } = await plan.run(ctx, { id });
  * ```
  *
- * Independent parts run concurrently; a dependent part starts the moment its
- * inputs are ready. When a required part fails, the others are aborted and
- * the composition rejects with that part's error at once.
+ * Independent parts run concurrently, started slowest first (by their
+ * recent durations, see `SlowestFirst`); a dependent part starts the moment
+ * its inputs are ready. `values` keeps the declared order. When a required
+ * part fails, the others are aborted and the composition rejects with that
+ * part's error at once.
  */
 export class Composition<I, D extends Record<string, unknown>> {
   readonly #parts: readonly AnyPart[];
+  /** The parts that need none, by their number in `#parts`; started first, slowest first. */
+  readonly #independent: readonly number[];
+  /** The parts that need others, in their declared order (after what they need). */
+  readonly #dependent: readonly number[];
+  readonly #slowestFirst: SlowestFirst;
 
   constructor(parts: readonly AnyPart[] = []) {
     this.#parts = parts;
+    const independent: number[] = [];
+    const dependent: number[] = [];
+    parts.forEach(({ spec }, i) => {
+      (spec.needs === undefined || spec.needs.length === 0 ? independent : dependent).push(i);
+    });
+    this.#independent = independent;
+    this.#dependent = dependent;
+    this.#slowestFirst = new SlowestFirst(independent.length);
   }
 
   /** Adds a part (returns a new composition; this one is unchanged). */
@@ -90,9 +106,10 @@ export class Composition<I, D extends Record<string, unknown>> {
       name: string,
       spec: AnyPart["spec"],
       deps: Record<string, unknown>,
+      slot: number,
     ): Promise<unknown> => {
       try {
-        return startPart(name, spec, deps);
+        return startPart(name, spec, deps, slot);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -101,16 +118,14 @@ export class Composition<I, D extends Record<string, unknown>> {
       name: string,
       spec: AnyPart["spec"],
       deps: Record<string, unknown>,
+      slot: number,
     ): Promise<unknown> => {
       const partStart = performance.now();
       let span: PartSpan | undefined;
       const report = (outcome: PartReport["outcome"]) => {
-        reports.push({
-          name,
-          startMs: partStart - startedAt,
-          durationMs: performance.now() - partStart,
-          outcome,
-        });
+        const durationMs = performance.now() - partStart;
+        reports.push({ name, startMs: partStart - startedAt, durationMs, outcome });
+        if (slot !== -1 && outcome !== "skipped") slowestFirst.took(slot, durationMs);
         if (span !== undefined) span.end(outcome);
       };
       if (spec.when !== undefined && !spec.when(input)) {
@@ -151,26 +166,37 @@ export class Composition<I, D extends Record<string, unknown>> {
       });
     };
 
-    for (const { name, spec } of this.#parts) {
-      const needs = spec.needs;
-      // Independent parts (most of them) start at once, with no dependency bookkeeping.
-      const promise =
-        needs === undefined || needs.length === 0
-          ? runPart(name, spec, {})
-          : Promise.all(needs.map((need) => promises.get(need))).then((values) => {
-              const deps: Record<string, unknown> = {};
-              for (let i = 0; i < needs.length; i++) deps[needs[i] as string] = values[i];
-              return runPart(name, spec, deps);
-            });
+    const parts = this.#parts;
+    const slowestFirst = this.#slowestFirst;
+    const independent = this.#independent;
+    // Which part each promise is, in the order they were made: the order of Promise.all's values.
+    const launched: number[] = [];
+    // Independent parts (most of them) start at once, slowest first, with no dependency bookkeeping.
+    for (const slot of slowestFirst.order()) {
+      const index = independent[slot] as number;
+      const { name, spec } = parts[index] as AnyPart;
+      launched.push(index);
+      promises.set(name, runPart(name, spec, {}, slot));
+    }
+    for (const index of this.#dependent) {
+      const { name, spec } = parts[index] as AnyPart;
+      const needs = spec.needs as readonly string[];
+      const promise = Promise.all(needs.map((need) => promises.get(need))).then((values) => {
+        const deps: Record<string, unknown> = {};
+        for (let i = 0; i < needs.length; i++) deps[needs[i] as string] = values[i];
+        return runPart(name, spec, deps, -1);
+      });
+      launched.push(index);
       promises.set(name, promise);
     }
 
     try {
       const values = await settledInTime(Promise.all(promises.values()), ctx.deadline);
+      const byIndex: unknown[] = new Array(parts.length);
+      for (let k = 0; k < launched.length; k++) byIndex[launched[k] as number] = values[k];
+      // The declared order, whatever order the parts started in.
       const result: Record<string, unknown> = {};
-      this.#parts.forEach(({ name }, i) => {
-        result[name] = values[i];
-      });
+      for (let i = 0; i < parts.length; i++) result[(parts[i] as AnyPart).name] = byIndex[i];
       reportComposition(ctx, reports, degraded);
       return { values: result as D, degraded, parts: reports };
     } catch (error) {
