@@ -226,9 +226,10 @@ const FALLBACK_GRACE_MS = 250;
  */
 function settledInTime<T>(all: Promise<T>, deadline: number): Promise<T> {
   // p-timeout builds its spare TimeoutError up front: without a stack trace it costs little.
+  // Whole milliseconds: node keeps one timer list (and a place in its queue) per distinct duration.
   return withoutStackTraces(() =>
     pTimeout(all, {
-      milliseconds: Math.max(0, deadline - performance.now()) + FALLBACK_GRACE_MS,
+      milliseconds: Math.ceil(Math.max(0, deadline - performance.now())) + FALLBACK_GRACE_MS,
       fallback: () => {
         throw new DeadlineExceededError();
       },
