@@ -169,13 +169,9 @@ export class Composition<I, D extends Record<string, unknown>> {
     const parts = this.#parts;
     const slowestFirst = this.#slowestFirst;
     const independent = this.#independent;
-    // Which part each promise is, in the order they were made: the order of Promise.all's values.
-    const launched: number[] = [];
     // Independent parts (most of them) start at once, slowest first, with no dependency bookkeeping.
     for (const slot of slowestFirst.order()) {
-      const index = independent[slot] as number;
-      const { name, spec } = parts[index] as AnyPart;
-      launched.push(index);
+      const { name, spec } = parts[independent[slot] as number] as AnyPart;
       promises.set(name, runPart(name, spec, {}, slot));
     }
     for (const index of this.#dependent) {
@@ -186,17 +182,19 @@ export class Composition<I, D extends Record<string, unknown>> {
         for (let i = 0; i < needs.length; i++) deps[needs[i] as string] = values[i];
         return runPart(name, spec, deps, -1);
       });
-      launched.push(index);
       promises.set(name, promise);
     }
 
     try {
-      const values = await settledInTime(Promise.all(promises.values()), ctx.deadline);
-      const byIndex: unknown[] = new Array(parts.length);
-      for (let k = 0; k < launched.length; k++) byIndex[launched[k] as number] = values[k];
-      // The declared order, whatever order the parts started in.
+      // In the declared order, whatever order the parts started in.
+      const values = await settledInTime(
+        Promise.all(parts.map(({ name }) => promises.get(name))),
+        ctx.deadline,
+      );
       const result: Record<string, unknown> = {};
-      for (let i = 0; i < parts.length; i++) result[(parts[i] as AnyPart).name] = byIndex[i];
+      parts.forEach(({ name }, i) => {
+        result[name] = values[i];
+      });
       reportComposition(ctx, reports, degraded);
       return { values: result as D, degraded, parts: reports };
     } catch (error) {
